@@ -1,0 +1,47 @@
+# One place that says how our targets are built: warnings, sanitizers, tests, benchmarks.
+
+# Warnings for our own targets only (third-party headers are included as SYSTEM).
+function(eachare_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion)
+  if(EACHARE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# eachare_library(name SOURCES ... DEPS ...): a static library with our warnings.
+function(eachare_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  eachare_warnings(${name})
+endfunction()
+
+# eachare_test(name SOURCES ... DEPS ... [LABELS ...]): one GoogleTest executable, its tests
+# registered with CTest one by one (gtest_discover_tests) so failures name the test.
+function(eachare_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  eachare_warnings(${name})
+  set(labels unit)
+  if(ARG_LABELS)
+    set(labels ${ARG_LABELS})
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS "${labels}" DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# eachare_benchmark(name SOURCES ... DEPS ...): one Google Benchmark executable, plus a smoke
+# CTest (label bench_smoke) that runs every benchmark for one short iteration so none rots.
+function(eachare_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;SMOKE_ARGS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  eachare_warnings(${name})
+  add_test(NAME ${name}_smoke
+           COMMAND ${name} --benchmark_min_time=0.001 ${ARG_SMOKE_ARGS})
+  set_tests_properties(${name}_smoke PROPERTIES LABELS bench_smoke TIMEOUT 300)
+endfunction()

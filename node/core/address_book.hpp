@@ -1,0 +1,37 @@
+// address_book: interns `host:port` text to small integers (peer_id), so peer tables, events and
+// the simulator hold 4-byte ids and text appears only at the codec and the console.
+// Not thread-safe: one book per executor (the real peer owns one; the simulator shares one
+// across all its nodes, which all run on the simulation thread).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace eachare {
+
+using peer_id = std::uint32_t;
+inline constexpr peer_id no_peer = 0xFFFFFFFFu;
+
+class address_book {
+ public:
+  // The id of `address`, creating it when new. Ids are dense, starting at 0, in first-seen order.
+  peer_id intern(std::string_view address);
+  // The id of `address`, or no_peer when it was never interned.
+  peer_id find(std::string_view address) const;
+  // The text of an id returned by intern(). Stable reference for the book's lifetime.
+  const std::string& name(peer_id id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  struct sv_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept;
+  };
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, peer_id, sv_hash, std::equal_to<>> ids_;
+};
+
+}  // namespace eachare

@@ -1,0 +1,89 @@
+// peer_node: one EACHare peer's whole logic — clock, peer table, replies, discovery, search,
+// chunked download, statistics — as a single-threaded, event-driven object that reaches the world
+// only through the four ports of ports.hpp. The same class runs behind the console over Asio and
+// by the thousand inside the simulator.
+//
+// Threading rule: every public member is called on the node's one executor, and ports call back
+// on it too; nothing here locks. A node can be destroyed only when its ports will deliver no more
+// callbacks into it (the simulator drops a crashed node's pending completions).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/core/command.hpp"
+#include "node/core/peer_table.hpp"
+#include "node/core/ports.hpp"
+#include "node/core/stats.hpp"
+#include "node/protocol/lamport_clock.hpp"
+
+namespace eachare {
+
+struct node_config {
+  std::string self;                     // own listening address, `host:port`
+  int ep = 3;                           // 1, 2 or 3: clock rule and features
+  std::uint64_t chunk_size = 256;       // option 6 changes it; ignored (0) in ep 2
+  std::uint64_t rng_seed = 1;           // the node's only randomness (gossip fanout)
+  std::uint32_t max_chunks_in_flight = 16;  // per download, across all holders
+  std::vector<std::string> neighbours;  // from parse_neighbours(): valid, no self, no duplicates
+};
+
+class peer_node {
+ public:
+  peer_node(node_config config, address_book& book, transport& net, scheduler& sched,
+            file_store& files, observer& obs);
+  ~peer_node();
+  peer_node(const peer_node&) = delete;
+  peer_node& operator=(const peer_node&) = delete;
+
+  // Adds the neighbours (on_peer_added ... OFFLINE each). Call once, before anything else.
+  void start();
+
+  // A command from the menu or a scenario timeline.
+  void on_command(const command& cmd);
+
+  // An inbound request that decoded. `line` is the raw line ('\n' stripped) for the console.
+  // Returns the reply to write on the same connection (PEER_LIST, LS_LIST, FILE), or nothing
+  // (HELLO, BYE, a refused DL, a stray reply type). Reply types arriving here are the quirk of
+  // protocol.md §7 and are handled by the transport before they reach the node; if one still
+  // arrives it is treated as a direct message (clock and status) with no reply.
+  std::optional<message> on_message(const message& msg, std::string_view line);
+
+  // Transport-level bad input (malformed line, over-long line, stalled client): one warning,
+  // no state change.
+  void on_bad_input(std::string_view what);
+
+  peer_id self() const { return self_; }
+  int ep() const { return config_.ep; }
+  std::uint64_t clock() const { return clock_.value(); }
+  std::uint64_t chunk_size() const { return chunk_size_; }
+  const peer_table& peers() const { return table_; }
+  const std::vector<search_row>& last_search() const { return last_search_; }
+  const download_stats& stats() const { return stats_; }
+  // Operations (get_peers rounds, searches, downloads, byes) still waiting for completions.
+  std::size_t operations_in_flight() const;
+
+ private:
+  struct impl;  // operation state (rounds, searches, downloads), kept out of the header
+
+  node_config config_;
+  address_book& book_;
+  transport& net_;
+  scheduler& sched_;
+  file_store& files_;
+  observer& obs_;
+
+  peer_id self_;
+  lamport_clock clock_;
+  std::uint64_t chunk_size_;
+  peer_table table_;
+  download_stats stats_;
+  std::vector<search_row> last_search_;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace eachare

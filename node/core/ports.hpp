@@ -1,0 +1,162 @@
+// The seam (shared/design.md §1): the four interfaces through which a peer_node reaches the
+// world. peer_node includes no Asio, no clock, no filesystem, no iostream; real implementations
+// live in node/asio, simulated ones in sim/, fakes in tests/support.
+//
+// Threading rule: every call into a port and every callback out of it happens on the node's
+// single executor (the Asio strand/io_context thread, or the simulation thread). Ports never call
+// back synchronously from inside the call that started the operation (transport::send,
+// scheduler::schedule_after): completions are always posted, so node code never re-enters itself.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "node/core/address_book.hpp"
+#include "node/protocol/codec.hpp"
+#include "node/protocol/message.hpp"
+
+namespace eachare {
+
+// Monotonic time since the scheduler's origin (virtual in the simulator).
+using duration = std::chrono::nanoseconds;
+
+// ---------------------------------------------------------------------------------------------
+// transport: one request line to one peer, at most one reply line back on the same connection.
+//
+// `on_done(ec, reply)`: ec is empty on success; `reply` holds the decoded reply when the request
+// type expects one (expects_reply()), and is empty otherwise. Expected failures are errc values:
+// connection_refused, timed_out, connection_reset, closed_without_reply, malformed_reply,
+// unexpected_reply, line_too_long. `reply_line` is the raw reply line ('\n' stripped) for the
+// console's `Resposta recebida: "<line>"`; empty when there is no reply.
+//
+// Inbound requests are delivered by the transport to peer_node::on_message (see peer_node.hpp).
+using send_handler =
+    std::function<void(std::error_code ec, std::optional<message> reply, std::string_view reply_line)>;
+
+class transport {
+ public:
+  virtual ~transport() = default;
+  // `to` was interned in the node's address_book. The transport encodes `msg`; the request's
+  // clock increment has already happened in the node.
+  virtual void send(peer_id to, const message& msg, send_handler on_done) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// scheduler: time and timers.
+using timer_id = std::uint64_t;
+
+class scheduler {
+ public:
+  virtual ~scheduler() = default;
+  virtual duration now() const = 0;
+  // Runs `fn` on the node's executor after `delay` (never synchronously inside this call).
+  virtual timer_id schedule_after(duration delay, std::function<void()> fn) = 0;
+  // A timer that already ran or was cancelled is ignored.
+  virtual void cancel(timer_id id) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// file_store: the shared directory. Every name is checked with is_safe_file_name() first; only
+// regular files directly inside the shared directory are ever listed, read or written.
+struct stored_file {
+  std::string name;
+  std::uint64_t size = 0;
+  friend bool operator==(const stored_file&, const stored_file&) = default;
+};
+
+class file_store {
+ public:
+  virtual ~file_store() = default;
+  // Regular files of the shared directory, sorted by name (byte order). Names that are not
+  // is_safe_file_name() (e.g. containing a space) are left out.
+  virtual std::vector<stored_file> list() = 0;
+  // Size of a regular file; errc::not_found / invalid_name / not_regular_file otherwise.
+  virtual std::error_code size_of(std::string_view name, std::uint64_t& size) = 0;
+  // Appends up to `length` bytes from `offset` to `out` (fewer at the end of the file; none past
+  // it). Same errors as size_of, plus io_error.
+  virtual std::error_code read(std::string_view name, std::uint64_t offset, std::uint64_t length,
+                               std::string& out) = 0;
+  // Writes the whole file: to a temporary name first, then commits it under `name`, replacing
+  // any file there. On failure nothing is left under `name` that was not there before.
+  virtual std::error_code write(std::string_view name, std::string_view content) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// observer: structured events out of the node. The console observer turns them into the exact EP
+// strings (protocol.md §4-§5); the simulator's trace records them for checkers. Node logic never
+// prints. Default implementations ignore the event, so an observer overrides what it needs.
+
+// One row of the search table: (name, size) and its holders in first-seen order.
+struct search_row {
+  std::string name;
+  std::uint64_t size = 0;
+  std::vector<peer_id> holders;
+};
+
+// One row of the statistics table (protocol.md §5, option 5).
+struct stats_row {
+  std::uint64_t chunk_size = 0;
+  std::uint32_t holders = 0;
+  std::uint64_t file_size = 0;
+  std::uint32_t count = 0;
+  double mean_seconds = 0;
+  double stddev_seconds = 0;  // sample standard deviation (n-1); 0 when count == 1
+};
+
+// One row of the peer listing (option 1), in insertion order.
+struct peer_row {
+  peer_id id = no_peer;
+  peer_status status = peer_status::offline;
+  std::uint64_t clock = 0;
+};
+
+enum class download_outcome : std::uint8_t { completed, failed };
+
+class observer {
+ public:
+  virtual ~observer() = default;
+
+  // "=> Atualizando relogio para <n>": every change of the clock.
+  virtual void on_clock_changed(std::uint64_t /*value*/) {}
+  // "Encaminhando mensagem "<line>" para <to>": every send attempt, after its clock tick.
+  virtual void on_sending(peer_id /*to*/, const message& /*msg*/) {}
+  // "Mensagem recebida: "<line>"": an inbound request, before its clock update. `from` is the
+  // interned origin.
+  virtual void on_request_received(peer_id /*from*/, const message& /*msg*/,
+                                   std::string_view /*line*/) {}
+  // "Resposta recebida: "<line>"": a reply, before its clock update.
+  virtual void on_reply_received(peer_id /*from*/, const message& /*msg*/,
+                                 std::string_view /*line*/) {}
+  // A send failed with `ec` (the status update follows as on_peer_updated).
+  virtual void on_send_failed(peer_id /*to*/, std::error_code /*ec*/) {}
+  // "Adicionando novo peer <p> status <S>".
+  virtual void on_peer_added(peer_id /*p*/, peer_status /*s*/, std::uint64_t /*clock*/) {}
+  // "Atualizando peer <p> status <S>" (printed even when the status did not change).
+  virtual void on_peer_updated(peer_id /*p*/, peer_status /*s*/, std::uint64_t /*clock*/) {}
+  // A one-line warning: malformed input, refused DL, failed chunk, ...
+  virtual void on_warning(std::string_view /*text*/) {}
+
+  // Results of menu commands.
+  virtual void on_peer_listing(const std::vector<peer_row>& /*rows*/) {}
+  virtual void on_local_files(const std::vector<stored_file>& /*files*/) {}
+  virtual void on_search_results(const std::vector<search_row>& /*rows*/) {}
+  virtual void on_download_started(std::string_view /*name*/) {}
+  virtual void on_download_finished(std::string_view /*name*/, download_outcome /*outcome*/,
+                                    std::string_view /*why*/) {}
+  virtual void on_statistics(const std::vector<stats_row>& /*rows*/) {}
+  virtual void on_chunk_size_changed(std::uint64_t /*size*/) {}
+  virtual void on_command_refused(std::string_view /*why*/) {}
+  // A get_peers round has had every reply or failure (menu 2 is done).
+  virtual void on_get_peers_done() {}
+  // "Saindo...": bye started; on_exit_ready once every BYE completed or failed.
+  virtual void on_leaving() {}
+  virtual void on_exit_ready() {}
+};
+
+}  // namespace eachare

@@ -1,0 +1,70 @@
+// codec: the only translation between message values and protocol lines (protocol.md §2, §6,
+// §7). Pure functions; safe to call from any thread.
+//
+// Every bound is a named constexpr, checked on decode and asserted on encode, so a hostile or
+// buggy peer can never make us allocate without limit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "node/protocol/message.hpp"
+
+namespace eachare {
+
+namespace limits {
+// Largest chunk we serve or accept (also bounds part-2 whole-file transfers, chunk size 0).
+inline constexpr std::uint64_t max_chunk_bytes = 32ull * 1024 * 1024;
+// Largest PEER_LIST we accept or send.
+inline constexpr std::size_t max_peer_list_entries = 200'000;
+// Largest LS_LIST we accept or send.
+inline constexpr std::size_t max_ls_list_entries = 100'000;
+// Longest file name on the wire.
+inline constexpr std::size_t max_file_name_bytes = 255;
+// Longest line, '\n' excluded: a FILE line carrying max_chunk_bytes of base64 plus its header.
+inline constexpr std::size_t max_line_bytes = (max_chunk_bytes + 2) / 3 * 4 + 4096;
+}  // namespace limits
+
+enum class decode_error : std::uint8_t {
+  none = 0,
+  empty_line,
+  too_few_fields,    // fewer than ORIGIN CLOCK TYPE
+  bad_origin,        // not host:port
+  bad_clock,         // not a non-negative decimal that fits in 64 bits
+  unknown_type,
+  bad_count,         // N of PEER_LIST / LS_LIST not a number, or over the limit
+  bad_entry,         // a PEER_LIST or LS_LIST entry that does not parse
+  bad_argument,      // wrong arguments for DL / FILE (missing, non-numeric, bad name)
+  bad_base64,
+  line_too_long,
+  trailing_garbage,  // extra fields after a message that takes none (HELLO x)
+};
+
+// A short English phrase for the error ("bad clock field"), for warnings.
+std::string_view to_string(decode_error e);
+
+struct decode_status {
+  decode_error error = decode_error::none;
+  std::string detail;  // human-readable, one line, names the offending field/entry
+  bool ok() const { return error == decode_error::none; }
+};
+
+// Decodes one line. Tolerates (protocol.md §7): a trailing '\n', "\r\n", a NUL and anything after
+// it, trailing spaces, runs of spaces between fields, `PEERS_LIST`, N disagreeing with the
+// entries that follow (entries win), FILE with no base64 field (empty data).
+// On failure `out` is unspecified and the status says why.
+decode_status decode(std::string_view line, message& out);
+
+// Appends the line for `m` to `out`, without the trailing '\n'.
+void encode_to(const message& m, std::string& out);
+
+// The line for `m`, without the trailing '\n'.
+std::string encode(const message& m);
+
+// The safety rule for file names on the wire and in DL requests: non-empty, at most
+// max_file_name_bytes, no '/', '\\', NUL, space, control characters, and not "." or "..".
+bool is_safe_file_name(std::string_view name);
+
+}  // namespace eachare

@@ -1,0 +1,117 @@
+// message: one EACHare protocol line as a structured value, one struct per message type
+// (protocol.md §2). Plain values; no threading concerns.
+//
+// Addresses stay text here: the codec is the only place that sees the wire, and the node interns
+// them (core/address_book.hpp). FILE carries the decoded bytes, never base64.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace eachare {
+
+enum class peer_status : std::uint8_t { offline = 0, online = 1 };
+
+// "ONLINE" / "OFFLINE": the wire and console spelling.
+std::string_view to_string(peer_status s);
+
+enum class message_type : std::uint8_t {
+  hello,
+  get_peers,
+  peer_list,
+  bye,
+  ls,
+  ls_list,
+  dl,
+  file,
+};
+
+// The wire spelling: "HELLO", "GET_PEERS", "PEER_LIST", ... (we always send PEER_LIST).
+std::string_view to_string(message_type t);
+
+struct peer_entry {
+  std::string address;  // `host:port`
+  peer_status status = peer_status::offline;
+  std::uint64_t clock = 0;
+  friend bool operator==(const peer_entry&, const peer_entry&) = default;
+};
+
+struct file_entry {
+  std::string name;  // never contains ' ' (unrepresentable on the wire); may contain ':', since
+                     // the wire splits `name:size` at the last ':'
+  std::uint64_t size = 0;
+  friend bool operator==(const file_entry&, const file_entry&) = default;
+};
+
+struct hello_body {
+  friend bool operator==(const hello_body&, const hello_body&) = default;
+};
+struct get_peers_body {
+  friend bool operator==(const get_peers_body&, const get_peers_body&) = default;
+};
+struct peer_list_body {
+  std::vector<peer_entry> entries;  // the count on the wire is entries.size()
+  friend bool operator==(const peer_list_body&, const peer_list_body&) = default;
+};
+struct bye_body {
+  friend bool operator==(const bye_body&, const bye_body&) = default;
+};
+struct ls_body {
+  friend bool operator==(const ls_body&, const ls_body&) = default;
+};
+struct ls_list_body {
+  std::vector<file_entry> files;
+  friend bool operator==(const ls_list_body&, const ls_list_body&) = default;
+};
+struct dl_body {
+  std::string name;
+  std::uint64_t chunk_size = 0;  // 0: the whole file (part 2)
+  std::uint64_t chunk_index = 0;
+  friend bool operator==(const dl_body&, const dl_body&) = default;
+};
+struct file_body {
+  std::string name;
+  // The size field as it was on the wire. We send the real byte count of `data`; some peers
+  // echo the requested chunk size instead (protocol.md §7), so receivers trust data.size().
+  std::uint64_t size_field = 0;
+  std::uint64_t chunk_index = 0;
+  std::string data;  // raw bytes (decoded from base64)
+  friend bool operator==(const file_body&, const file_body&) = default;
+};
+
+// Alternative order matches message_type.
+using message_body = std::variant<hello_body, get_peers_body, peer_list_body, bye_body, ls_body,
+                                  ls_list_body, dl_body, file_body>;
+
+struct message {
+  std::string origin;  // sender's listening `host:port`
+  std::uint64_t clock = 0;
+  message_body body;
+
+  message_type type() const { return static_cast<message_type>(body.index()); }
+  friend bool operator==(const message&, const message&) = default;
+};
+
+// GET_PEERS, LS and DL expect one reply line on the same connection; the others expect none.
+constexpr bool expects_reply(message_type t) {
+  return t == message_type::get_peers || t == message_type::ls || t == message_type::dl;
+}
+
+// The reply type a request expects (only meaningful when expects_reply(t)).
+constexpr message_type reply_type_for(message_type t) {
+  switch (t) {
+    case message_type::get_peers: return message_type::peer_list;
+    case message_type::ls: return message_type::ls_list;
+    case message_type::dl: return message_type::file;
+    default: return t;
+  }
+}
+
+constexpr bool is_reply_type(message_type t) {
+  return t == message_type::peer_list || t == message_type::ls_list || t == message_type::file;
+}
+
+}  // namespace eachare

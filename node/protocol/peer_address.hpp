@@ -1,0 +1,31 @@
+// peer_address: the textual identity `<host>:<port>` of a peer, as it appears in ORIGIN fields,
+// neighbours files and PEER_LIST entries. A plain value type; no threading concerns.
+//
+// The string is the identity (protocol.md §1): `localhost:9000` and `127.0.0.1:9000` are two
+// different peers, so we keep the text exactly as given and never resolve or normalise it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eachare {
+
+struct peer_address {
+  std::string host;  // dotted IPv4 or a host name made of [A-Za-z0-9.-]
+  std::uint16_t port = 0;
+
+  // Parses `host:port`. Rejects an empty host, characters outside [A-Za-z0-9.-], a missing or
+  // non-numeric port, port 0 and ports above 65535. Splits at the last ':'.
+  static std::optional<peer_address> parse(std::string_view text);
+
+  std::string to_string() const;  // `host:port`
+  friend bool operator==(const peer_address&, const peer_address&) = default;
+};
+
+// True when `text` is a well-formed `host:port` (same rules as peer_address::parse), without
+// building the value: the decoder's hot path.
+bool is_valid_peer_address(std::string_view text);
+
+}  // namespace eachare
