@@ -1,0 +1,57 @@
+#include "node/protocol/peer_address.hpp"
+
+namespace eachare {
+
+namespace {
+
+constexpr bool is_host_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-';
+}
+
+// Splits and validates in one pass; the shared core of parse() and is_valid_peer_address().
+bool split_address(std::string_view text, std::string_view& host, std::uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  for (char c : host) {
+    if (!is_host_char(c)) return false;
+  }
+  const std::string_view digits = text.substr(colon + 1);
+  // At most five digits keeps the accumulator far from overflow before the range check.
+  if (digits.empty() || digits.size() > 5) return false;
+  std::uint32_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  if (value == 0 || value > 65535) return false;
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+std::optional<peer_address> peer_address::parse(std::string_view text) {
+  std::string_view host;
+  std::uint16_t port = 0;
+  if (!split_address(text, host, port)) return std::nullopt;
+  return peer_address{std::string(host), port};
+}
+
+std::string peer_address::to_string() const {
+  std::string out;
+  out.reserve(host.size() + 6);
+  out.append(host);
+  out.push_back(':');
+  out.append(std::to_string(port));
+  return out;
+}
+
+bool is_valid_peer_address(std::string_view text) {
+  std::string_view host;
+  std::uint16_t port = 0;
+  return split_address(text, host, port);
+}
+
+}  // namespace eachare
