@@ -1,0 +1,645 @@
+#include "node/core/peer_node.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <type_traits>
+#include <utility>
+
+#include "node/core/download.hpp"
+#include "node/core/errors.hpp"
+#include "node/protocol/codec.hpp"
+
+namespace eachare {
+namespace {
+
+// Largest file a download will assemble in memory. An LS_LIST size comes from the network, so
+// without a bound one bad reply could make us allocate without limit.
+constexpr std::uint64_t max_download_bytes = 1ull << 30;
+
+// splitmix64 (Steele, Lea, Flood): tiny and identical on every platform, which the std::
+// engines' distributions are not — and a seed must replay the same gossip rounds everywhere.
+class splitmix64 {
+ public:
+  explicit splitmix64(std::uint64_t seed) : state_(seed) {}
+
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+
+  // Uniform in [0, bound): draws in the short last bucket are rejected, so no modulo bias.
+  std::uint64_t below(std::uint64_t bound) {
+    assert(bound > 0);
+    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    std::uint64_t x = next();
+    while (x >= limit) x = next();
+    return x % bound;
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
+// Names in warnings come from the network: keep the console line a single printable line.
+std::string printable(std::string_view s) {
+  constexpr std::size_t max_shown = 80;
+  std::string out;
+  out.reserve(std::min(s.size(), max_shown) + 3);
+  for (std::size_t i = 0; i < s.size() && i < max_shown; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    out.push_back(c >= 0x20 && c < 0x7F ? static_cast<char>(c) : '?');
+  }
+  if (s.size() > max_shown) out += "...";
+  return out;
+}
+
+double to_seconds(duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+// Operation state. Completions capture an operation id, never a pointer into these maps: the
+// operation may have finished (a download that failed over) before a late completion arrives.
+struct peer_node::impl {
+  struct round_op {
+    std::size_t pending = 0;
+  };
+
+  struct search_op {
+    std::vector<peer_id> targets;                // in the order they were asked (table order)
+    std::vector<std::vector<file_entry>> files;  // per target; empty when it failed
+    std::size_t pending = 0;
+  };
+
+  enum class chunk_state : std::uint8_t { waiting, in_flight, done };
+
+  struct download_op {
+    std::string name;
+    std::uint64_t size = 0;
+    std::uint64_t chunk_size = 0;  // as sent in DL (0 in ep 2: whole file)
+    std::uint64_t chunks = 0;
+    std::vector<peer_id> holders;
+    std::vector<bool> holder_failed;
+    std::vector<chunk_state> state;
+    std::vector<std::uint32_t> asked;  // holder index last asked for each chunk
+    std::deque<std::uint64_t> retry;   // failed chunks, oldest first
+    std::uint64_t next_fresh = 0;      // chunks below this were sent at least once
+    std::uint64_t done = 0;
+    std::uint32_t in_flight = 0;
+    std::string content;
+    std::optional<duration> started;  // first DL sent
+  };
+
+  struct bye_op {
+    std::size_t pending = 0;
+  };
+
+  explicit impl(peer_node& node) : n(node), rng(node.config_.rng_seed) {}
+
+  peer_node& n;
+  splitmix64 rng;
+  std::uint64_t next_op = 1;
+  std::size_t hellos = 0;
+  std::map<std::uint64_t, round_op> rounds;
+  std::map<std::uint64_t, search_op> searches;
+  std::map<std::uint64_t, download_op> downloads;
+  std::map<std::uint64_t, bye_op> byes;
+
+  // ------------------------------------------------------------------------------------------
+  // Events and table updates.
+
+  void emit_change(peer_id p, table_change change) {
+    if (change == table_change::unchanged) return;
+    const peer_record* r = n.table_.find(p);
+    assert(r != nullptr);
+    if (change == table_change::added) {
+      n.obs_.on_peer_added(p, r->status, r->clock);
+    } else {
+      n.obs_.on_peer_updated(p, r->status, r->clock);
+    }
+  }
+
+  // The receive rules shared by requests and replies: clock, then the sender's direct update.
+  void receive(peer_id from, const message& msg, std::string_view line, bool is_request) {
+    if (is_request) {
+      n.obs_.on_request_received(from, msg, line);
+    } else {
+      n.obs_.on_reply_received(from, msg, line);
+    }
+    n.obs_.on_clock_changed(n.clock_.on_receive(msg.clock));
+    if (from == n.self_) return;  // never list ourselves, even if someone impersonates us
+    const peer_status status =
+        msg.type() == message_type::bye ? peer_status::offline : peer_status::online;
+    // Part 1 keeps no per-peer clocks: its PEER_LIST shows 0 for everyone.
+    const std::uint64_t stored_clock = n.config_.ep == 1 ? 0 : msg.clock;
+    emit_change(from, n.table_.on_direct(from, status, stored_clock));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending.
+
+  message make(message_body body) const {
+    message m;
+    m.origin = n.config_.self;
+    m.body = std::move(body);
+    return m;
+  }
+
+  // Stamps a message with a fresh tick and announces it; every send attempt and every reply.
+  void stamp(peer_id to, message& msg) {
+    msg.clock = n.clock_.tick();
+    n.obs_.on_clock_changed(msg.clock);
+    n.obs_.on_sending(to, msg);
+  }
+
+  void send(peer_id to, message msg, send_handler done) {
+    stamp(to, msg);
+    n.net_.send(to, msg, std::move(done));
+  }
+
+  void on_send_failure(peer_id to, std::error_code ec) {
+    n.obs_.on_send_failed(to, ec);
+    if (to == n.self_) return;
+    emit_change(to, n.table_.set_status(to, peer_status::offline));
+  }
+
+  // The part of every request's completion that does not depend on the operation: failure
+  // bookkeeping, or the reply's clock and the responder's status. Returns the reply when it is
+  // the expected type.
+  const message* complete(peer_id to, std::error_code ec, const std::optional<message>& reply,
+                          std::string_view line, message_type expected) {
+    if (ec) {
+      on_send_failure(to, ec);
+      return nullptr;
+    }
+    if (!reply) {
+      on_send_failure(to, make_error_code(errc::closed_without_reply));
+      return nullptr;
+    }
+    receive(to, *reply, line, /*is_request=*/false);
+    if (reply->type() != expected) {
+      n.obs_.on_warning("expected " + std::string(to_string(expected)) + " from " +
+                        n.book_.name(to) + ", got " + std::string(to_string(reply->type())));
+      return nullptr;
+    }
+    return &*reply;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Inbound requests.
+
+  std::optional<message> on_message(const message& msg, std::string_view line) {
+    const peer_id from = n.book_.intern(msg.origin);
+    receive(from, msg, line, /*is_request=*/true);
+    switch (msg.type()) {
+      case message_type::get_peers:
+        return reply_peer_list(from);
+      case message_type::ls:
+        return reply_ls_list(from);
+      case message_type::dl:
+        return reply_file(from, std::get<dl_body>(msg.body));
+      default:
+        return std::nullopt;
+    }
+  }
+
+  std::optional<message> reply_peer_list(peer_id requester) {
+    message reply;
+    reply.origin = n.config_.self;
+    auto& entries = reply.body.emplace<peer_list_body>().entries;
+    const auto& records = n.table_.records();
+    entries.reserve(std::min(records.size(), limits::max_peer_list_entries));
+    for (const peer_record& r : records) {
+      if (r.id == requester || r.id == n.self_) continue;
+      if (entries.size() == limits::max_peer_list_entries) break;
+      entries.push_back(peer_entry{n.book_.name(r.id), r.status, r.clock});
+    }
+    stamp(requester, reply);
+    return reply;
+  }
+
+  std::optional<message> reply_ls_list(peer_id requester) {
+    std::vector<stored_file> listed = n.files_.list();
+    message reply;
+    reply.origin = n.config_.self;
+    auto& files = reply.body.emplace<ls_list_body>().files;
+    files.reserve(std::min(listed.size(), limits::max_ls_list_entries));
+    for (stored_file& f : listed) {
+      if (files.size() == limits::max_ls_list_entries) break;
+      if (!is_safe_file_name(f.name)) continue;
+      files.push_back(file_entry{std::move(f.name), f.size});
+    }
+    stamp(requester, reply);
+    return reply;
+  }
+
+  std::optional<message> refuse_dl(peer_id requester, const dl_body& dl, std::string_view why) {
+    n.obs_.on_warning("refused DL of '" + printable(dl.name) + "' from " + n.book_.name(requester) +
+                      ": " + std::string(why));
+    return std::nullopt;
+  }
+
+  std::optional<message> reply_file(peer_id requester, const dl_body& dl) {
+    if (!is_safe_file_name(dl.name)) return refuse_dl(requester, dl, "unsafe file name");
+    std::uint64_t size = 0;
+    if (auto ec = n.files_.size_of(dl.name, size)) return refuse_dl(requester, dl, ec.message());
+    const chunk_range range = chunk_bounds(size, dl.chunk_size, dl.chunk_index);
+    if (range.length > limits::max_chunk_bytes) {
+      return refuse_dl(requester, dl,
+                       "chunk of " + std::to_string(range.length) + " bytes is over the limit");
+    }
+    message reply;
+    reply.origin = n.config_.self;
+    auto& file = reply.body.emplace<file_body>();
+    file.name = dl.name;
+    file.chunk_index = dl.chunk_index;
+    if (range.length > 0) {
+      file.data.reserve(range.length);
+      if (auto ec = n.files_.read(dl.name, range.offset, range.length, file.data)) {
+        return refuse_dl(requester, dl, ec.message());
+      }
+    }
+    file.size_field = file.data.size();
+    stamp(requester, reply);
+    return reply;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Commands.
+
+  void operator()(const cmd_list_peers&) {
+    std::vector<peer_row> rows;
+    rows.reserve(n.table_.size());
+    for (const peer_record& r : n.table_.records()) rows.push_back({r.id, r.status, r.clock});
+    n.obs_.on_peer_listing(rows);
+  }
+
+  void operator()(const cmd_hello& c) {
+    if (c.to == no_peer || c.to >= n.book_.size() || c.to == n.self_) {
+      n.obs_.on_command_refused("no such peer to greet");
+      return;
+    }
+    if (n.table_.add_if_absent(c.to)) emit_change(c.to, table_change::added);
+    ++hellos;
+    send(c.to, make(hello_body{}),
+         [this, to = c.to](std::error_code ec, std::optional<message>, std::string_view) {
+           --hellos;
+           if (ec) {
+             on_send_failure(to, ec);
+           } else {
+             emit_change(to, n.table_.set_status(to, peer_status::online));
+           }
+         });
+  }
+
+  void operator()(const cmd_get_peers& c) {
+    const auto& records = n.table_.records();
+    std::vector<peer_id> targets;
+    if (c.fanout > 0 && c.fanout < records.size()) {
+      // Partial Fisher-Yates over table positions, then back to table order so the sends (and
+      // the trace) do not depend on the order of the draws.
+      std::vector<std::uint32_t> positions(records.size());
+      for (std::uint32_t i = 0; i < positions.size(); ++i) positions[i] = i;
+      for (std::uint32_t i = 0; i < c.fanout; ++i) {
+        const auto j = i + static_cast<std::uint32_t>(rng.below(positions.size() - i));
+        std::swap(positions[i], positions[j]);
+      }
+      positions.resize(c.fanout);
+      std::sort(positions.begin(), positions.end());
+      targets.reserve(positions.size());
+      for (std::uint32_t pos : positions) targets.push_back(records[pos].id);
+    } else {
+      targets.reserve(records.size());
+      for (const peer_record& r : records) targets.push_back(r.id);
+    }
+    if (targets.empty()) {
+      n.obs_.on_get_peers_done();
+      return;
+    }
+    const std::uint64_t op = next_op++;
+    rounds[op].pending = targets.size();
+    for (peer_id to : targets) {
+      send(to, make(get_peers_body{}),
+           [this, op, to](std::error_code ec, std::optional<message> reply, std::string_view line) {
+             on_peer_list(op, to, ec, reply, line);
+           });
+    }
+  }
+
+  void on_peer_list(std::uint64_t op, peer_id to, std::error_code ec,
+                    const std::optional<message>& reply, std::string_view line) {
+    if (const message* m = complete(to, ec, reply, line, message_type::peer_list)) {
+      for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
+        if (e.address == n.config_.self) continue;
+        const peer_id p = n.book_.intern(e.address);
+        emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
+      }
+    }
+    auto it = rounds.find(op);
+    if (it == rounds.end()) return;
+    if (--it->second.pending == 0) {
+      rounds.erase(it);
+      n.obs_.on_get_peers_done();
+    }
+  }
+
+  void operator()(const cmd_list_local&) { n.obs_.on_local_files(n.files_.list()); }
+
+  void operator()(const cmd_search&) {
+    search_op s;
+    for (const peer_record& r : n.table_.records()) {
+      if (r.status == peer_status::online) s.targets.push_back(r.id);
+    }
+    if (s.targets.empty()) {
+      n.last_search_.clear();
+      n.obs_.on_search_results(n.last_search_);
+      return;
+    }
+    s.files.resize(s.targets.size());
+    s.pending = s.targets.size();
+    const std::uint64_t op = next_op++;
+    const std::vector<peer_id> targets = s.targets;
+    searches.emplace(op, std::move(s));
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      send(targets[i], make(ls_body{}),
+           [this, op, i, to = targets[i]](std::error_code ec, std::optional<message> reply,
+                                          std::string_view line) {
+             on_ls_list(op, i, to, ec, std::move(reply), line);
+           });
+    }
+  }
+
+  void on_ls_list(std::uint64_t op, std::size_t target, peer_id to, std::error_code ec,
+                  std::optional<message> reply, std::string_view line) {
+    const message* m = complete(to, ec, reply, line, message_type::ls_list);
+    auto it = searches.find(op);
+    if (it == searches.end()) return;
+    search_op& s = it->second;
+    if (m != nullptr) s.files[target] = std::move(std::get<ls_list_body>(reply->body).files);
+    if (--s.pending > 0) return;
+
+    // Rows in first-seen order: targets in the order asked, files in the order listed, so the
+    // table is the same whatever order the replies arrived in.
+    std::vector<search_row> rows;
+    std::map<std::pair<std::string_view, std::uint64_t>, std::size_t> row_of;
+    for (std::size_t t = 0; t < s.targets.size(); ++t) {
+      for (const file_entry& f : s.files[t]) {
+        auto [where, added] = row_of.try_emplace({f.name, f.size}, rows.size());
+        if (added) {
+          rows.push_back(search_row{f.name, f.size, {s.targets[t]}});
+        } else if (rows[where->second].holders.back() != s.targets[t]) {
+          rows[where->second].holders.push_back(s.targets[t]);
+        }
+      }
+    }
+    searches.erase(it);
+    n.last_search_ = std::move(rows);
+    n.obs_.on_search_results(n.last_search_);
+  }
+
+  void operator()(const cmd_download& c) {
+    const search_row* row = nullptr;
+    for (const search_row& r : n.last_search_) {
+      if (r.name == c.name && (!c.size || r.size == *c.size)) {
+        row = &r;
+        break;
+      }
+    }
+    if (row == nullptr || row->holders.empty()) {
+      n.obs_.on_command_refused("no search result for '" + printable(c.name) + "'");
+      return;
+    }
+    if (!is_safe_file_name(row->name)) {
+      n.obs_.on_command_refused("unsafe file name '" + printable(row->name) + "'");
+      return;
+    }
+    if (row->size > max_download_bytes) {
+      n.obs_.on_command_refused("file '" + row->name + "' has " + std::to_string(row->size) +
+                                " bytes, over the limit of " + std::to_string(max_download_bytes));
+      return;
+    }
+    download_op d;
+    d.name = row->name;
+    d.size = row->size;
+    d.chunk_size = n.config_.ep == 2 ? 0 : n.chunk_size_;
+    d.chunks = chunk_count(d.size, d.chunk_size);
+    d.holders = row->holders;
+    d.holder_failed.assign(d.holders.size(), false);
+    d.state.assign(d.chunks, chunk_state::waiting);
+    d.asked.assign(d.chunks, 0);
+    d.content.assign(d.size, '\0');
+
+    const std::uint64_t op = next_op++;
+    downloads.emplace(op, std::move(d));
+    n.obs_.on_download_started(c.name);
+    pump(op);
+  }
+
+  // The first holder at or after `start` (cyclically) that has not failed, or H when none.
+  static std::uint32_t pick_holder(const download_op& d, std::uint64_t start) {
+    const auto h = static_cast<std::uint32_t>(d.holders.size());
+    for (std::uint32_t k = 0; k < h; ++k) {
+      const auto i = static_cast<std::uint32_t>((start + k) % h);
+      if (!d.holder_failed[i]) return i;
+    }
+    return h;
+  }
+
+  // Keeps up to max_chunks_in_flight DL requests outstanding: retries first, then fresh chunks.
+  void pump(std::uint64_t op) {
+    auto it = downloads.find(op);
+    if (it == downloads.end()) return;
+    download_op& d = it->second;
+    const std::uint32_t window = std::max<std::uint32_t>(1, n.config_.max_chunks_in_flight);
+    while (d.in_flight < window) {
+      std::uint64_t chunk = 0;
+      std::uint64_t start = 0;
+      const bool is_retry = !d.retry.empty();
+      if (is_retry) {
+        chunk = d.retry.front();
+        start = d.asked[chunk] + 1u;
+      } else if (d.next_fresh < d.chunks) {
+        chunk = d.next_fresh;
+        start = chunk % d.holders.size();
+      } else {
+        break;
+      }
+      const std::uint32_t h = pick_holder(d, start);
+      if (h == d.holders.size()) {
+        fail(it, "every holder failed");
+        return;
+      }
+      if (is_retry) {
+        d.retry.pop_front();
+      } else {
+        ++d.next_fresh;
+      }
+      d.asked[chunk] = h;
+      d.state[chunk] = chunk_state::in_flight;
+      ++d.in_flight;
+      if (!d.started) d.started = n.sched_.now();
+      const peer_id to = d.holders[h];
+      send(to, make(dl_body{d.name, d.chunk_size, chunk}),
+           [this, op, chunk, h, to](std::error_code ec, std::optional<message> reply,
+                                    std::string_view line) {
+             on_file(op, chunk, h, to, ec, reply, line);
+           });
+    }
+  }
+
+  void on_file(std::uint64_t op, std::uint64_t chunk, std::uint32_t holder, peer_id to,
+               std::error_code ec, const std::optional<message>& reply, std::string_view line) {
+    const message* m = complete(to, ec, reply, line, message_type::file);
+    auto it = downloads.find(op);
+    if (it == downloads.end()) return;  // the download already failed over every holder
+    download_op& d = it->second;
+    assert(d.in_flight > 0 && d.state[chunk] == chunk_state::in_flight);
+    --d.in_flight;
+
+    const chunk_range range = chunk_bounds(d.size, d.chunk_size, chunk);
+    std::string why;
+    if (m == nullptr) {
+      why = ec ? ec.message() : "no usable reply";
+    } else {
+      const auto& file = std::get<file_body>(m->body);
+      // The size field is not checked: some peers echo the chunk size there (protocol.md §7).
+      if (file.name != d.name) {
+        why = "reply names '" + printable(file.name) + "'";
+      } else if (file.chunk_index != chunk) {
+        why = "reply carries chunk " + std::to_string(file.chunk_index);
+      } else if (file.data.size() != range.length) {
+        why = "reply has " + std::to_string(file.data.size()) + " bytes, expected " +
+              std::to_string(range.length);
+      } else {
+        std::copy(file.data.begin(), file.data.end(),
+                  d.content.begin() + static_cast<std::ptrdiff_t>(range.offset));
+      }
+    }
+    if (!why.empty()) {
+      n.obs_.on_warning("chunk " + std::to_string(chunk) + " of " + d.name + " from " +
+                        n.book_.name(to) + " failed: " + why);
+      // Any failure retires the holder for this download; that also bounds the retries.
+      d.holder_failed[holder] = true;
+      d.state[chunk] = chunk_state::waiting;
+      d.retry.push_back(chunk);
+      pump(op);
+      return;
+    }
+    d.state[chunk] = chunk_state::done;
+    if (++d.done == d.chunks) {
+      finish(it);
+    } else {
+      pump(op);
+    }
+  }
+
+  void finish(std::map<std::uint64_t, download_op>::iterator it) {
+    assert(it->second.started);
+    const double seconds = to_seconds(n.sched_.now() - *it->second.started);
+    auto node = downloads.extract(it);
+    download_op& d = node.mapped();
+    if (auto ec = n.files_.write(d.name, d.content)) {
+      n.obs_.on_download_finished(d.name, download_outcome::failed,
+                                  "could not write the file: " + ec.message());
+      return;
+    }
+    n.stats_.record(d.chunk_size, static_cast<std::uint32_t>(d.holders.size()), d.size, seconds);
+    n.obs_.on_download_finished(d.name, download_outcome::completed, "");
+  }
+
+  void fail(std::map<std::uint64_t, download_op>::iterator it, std::string_view why) {
+    auto node = downloads.extract(it);
+    n.obs_.on_download_finished(node.mapped().name, download_outcome::failed, why);
+  }
+
+  void operator()(const cmd_show_stats&) { n.obs_.on_statistics(n.stats_.rows()); }
+
+  void operator()(const cmd_set_chunk_size& c) {
+    if (c.size <= 0) {
+      n.obs_.on_command_refused("chunk size must be a positive integer");
+      return;
+    }
+    const auto size = static_cast<std::uint64_t>(c.size);
+    if (size > limits::max_chunk_bytes) {
+      n.obs_.on_command_refused("chunk size must be at most " +
+                                std::to_string(limits::max_chunk_bytes) + " bytes");
+      return;
+    }
+    n.chunk_size_ = size;
+    n.obs_.on_chunk_size_changed(size);
+  }
+
+  void operator()(const cmd_bye&) {
+    n.obs_.on_leaving();
+    std::vector<peer_id> targets;
+    for (const peer_record& r : n.table_.records()) {
+      if (r.status == peer_status::online) targets.push_back(r.id);
+    }
+    if (targets.empty()) {
+      n.obs_.on_exit_ready();
+      return;
+    }
+    const std::uint64_t op = next_op++;
+    byes[op].pending = targets.size();
+    for (peer_id to : targets) {
+      send(to, make(bye_body{}),
+           [this, op, to](std::error_code ec, std::optional<message>, std::string_view) {
+             if (ec) on_send_failure(to, ec);
+             auto it = byes.find(op);
+             if (it == byes.end()) return;
+             if (--it->second.pending == 0) {
+               byes.erase(it);
+               n.obs_.on_exit_ready();
+             }
+           });
+    }
+  }
+};
+
+peer_node::peer_node(node_config config, address_book& book, transport& net, scheduler& sched,
+                     file_store& files, observer& obs)
+    : config_(std::move(config)),
+      book_(book),
+      net_(net),
+      sched_(sched),
+      files_(files),
+      obs_(obs),
+      self_(book_.intern(config_.self)),
+      clock_(clock_rule_for_ep(config_.ep)),
+      chunk_size_(config_.ep == 2 ? 0 : config_.chunk_size),
+      impl_(std::make_unique<impl>(*this)) {}
+
+peer_node::~peer_node() = default;
+
+void peer_node::start() {
+  for (const std::string& address : config_.neighbours) {
+    const peer_id p = book_.intern(address);
+    if (p == self_) continue;
+    if (table_.add_if_absent(p)) obs_.on_peer_added(p, peer_status::offline, 0);
+  }
+}
+
+void peer_node::on_command(const command& cmd) {
+  std::visit(*impl_, cmd);
+}
+
+std::optional<message> peer_node::on_message(const message& msg, std::string_view line) {
+  return impl_->on_message(msg, line);
+}
+
+void peer_node::on_bad_input(std::string_view what) {
+  obs_.on_warning(what);
+}
+
+std::size_t peer_node::operations_in_flight() const {
+  return impl_->hellos + impl_->rounds.size() + impl_->searches.size() + impl_->downloads.size() +
+         impl_->byes.size();
+}
+
+}  // namespace eachare
