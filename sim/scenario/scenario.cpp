@@ -1,0 +1,236 @@
+#include "sim/scenario/scenario.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace eachare::scenario {
+
+namespace {
+
+// A small local generator: the topology and file contents must not consume draws from the
+// world's engine, or adding a file would change every delay of the run.
+struct splitmix64 {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, bound) without modulo bias worth caring about at our sizes (bound < 2^32).
+  std::uint64_t below(std::uint64_t bound) { return bound == 0 ? 0 : next() % bound; }
+};
+
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 0xCBF29CE484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001B3ull;
+  }
+  return h;
+}
+
+void add_unique(std::vector<peer_index>& v, peer_index p) {
+  if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
+}
+
+}  // namespace
+
+bool is_command(action a) {
+  switch (a) {
+    case action::hello:
+    case action::get_peers:
+    case action::list_peers:
+    case action::list_local:
+    case action::search:
+    case action::download:
+    case action::show_stats:
+    case action::set_chunk_size:
+    case action::bye:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* to_string(action a) {
+  switch (a) {
+    case action::hello:
+      return "hello";
+    case action::get_peers:
+      return "get_peers";
+    case action::list_peers:
+      return "list_peers";
+    case action::list_local:
+      return "list_local";
+    case action::search:
+      return "search";
+    case action::download:
+      return "download";
+    case action::show_stats:
+      return "show_stats";
+    case action::set_chunk_size:
+      return "set_chunk_size";
+    case action::bye:
+      return "bye";
+    case action::partition:
+      return "partition";
+    case action::heal:
+      return "heal";
+    case action::crash:
+      return "crash";
+    case action::restart:
+      return "restart";
+    case action::start:
+      return "start";
+    case action::pause:
+      return "pause";
+    case action::resume:
+      return "resume";
+    case action::set_network:
+      return "set_network";
+    case action::inject:
+      return "inject";
+  }
+  return "?";
+}
+
+const char* to_string(check_kind k) {
+  switch (k) {
+    case check_kind::lamport_order:
+      return "lamport_order";
+    case check_kind::discovery_convergence:
+      return "discovery_convergence";
+    case check_kind::download_integrity:
+      return "download_integrity";
+    case check_kind::peer_state:
+      return "peer_state";
+  }
+  return "?";
+}
+
+std::optional<peer_index> scenario::find_peer(const std::string& peer_name) const {
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    if (peers[i].name == peer_name) return static_cast<peer_index>(i);
+  }
+  return std::nullopt;
+}
+
+void fill_topology(scenario& s, std::uint64_t seed) {
+  if (!s.generated) return;
+  const std::uint32_t n = s.generated->count;
+  auto& ps = s.peers;
+  for (auto& p : ps) p.neighbours.clear();
+  switch (s.generated->shape.kind) {
+    case topology_kind::none:
+      break;
+    case topology_kind::ring:
+    case topology_kind::line: {
+      const bool wrap = s.generated->shape.kind == topology_kind::ring;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (i > 0)
+          add_unique(ps[i].neighbours, i - 1);
+        else if (wrap && n > 1)
+          add_unique(ps[i].neighbours, n - 1);
+        if (i + 1 < n)
+          add_unique(ps[i].neighbours, i + 1);
+        else if (wrap && n > 1)
+          add_unique(ps[i].neighbours, 0);
+        // A neighbour list never names the peer itself (n == 1 ring).
+        std::erase(ps[i].neighbours, i);
+      }
+      break;
+    }
+    case topology_kind::star:
+      for (std::uint32_t i = 1; i < n; ++i) {
+        ps[0].neighbours.push_back(i);
+        ps[i].neighbours.push_back(0);
+      }
+      break;
+    case topology_kind::complete:
+      for (std::uint32_t i = 0; i < n; ++i) {
+        for (std::uint32_t j = 0; j < n; ++j) {
+          if (i != j) ps[i].neighbours.push_back(j);
+        }
+      }
+      break;
+    case topology_kind::random: {
+      splitmix64 rng{seed ^ 0x746F706F6C6F6779ull};  // "topology"
+      const std::uint32_t k = std::min(s.generated->shape.k, n == 0 ? 0 : n - 1);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        // Partial Fisher-Yates over the other peers: k distinct picks, in draw order.
+        std::vector<peer_index> others;
+        others.reserve(n - 1);
+        for (std::uint32_t j = 0; j < n; ++j) {
+          if (j != i) others.push_back(j);
+        }
+        for (std::uint32_t d = 0; d < k; ++d) {
+          const auto r = d + static_cast<std::uint32_t>(rng.below(others.size() - d));
+          std::swap(others[d], others[r]);
+          ps[i].neighbours.push_back(others[d]);
+        }
+      }
+      break;
+    }
+  }
+}
+
+std::string generated_content(std::uint64_t seed, const std::string& name, std::uint64_t size) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,;:-_+=*/#@";
+  constexpr std::uint64_t alphabet_size = sizeof(alphabet) - 1;
+  splitmix64 rng{seed * 0x9E3779B97F4A7C15ull ^ fnv1a(name)};
+  std::string out;
+  out.resize(size);
+  std::uint64_t bits = 0;
+  int left = 0;
+  for (std::uint64_t i = 0; i < size; ++i) {
+    if (i % 64 == 63) {
+      out[i] = '\n';  // lines, so a file is readable in a trace or a diff
+      continue;
+    }
+    if (left == 0) {
+      bits = rng.next();
+      left = 8;
+    }
+    out[i] = alphabet[(bits & 0xFF) % alphabet_size];
+    bits >>= 8;
+    --left;
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_seed(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const bool all_digits =
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  if (all_digits && text.size() <= 20) {
+    std::uint64_t v = 0;
+    for (char c : text) {
+      const auto d = static_cast<std::uint64_t>(c - '0');
+      if (v > (~std::uint64_t{0} - d) / 10) return std::nullopt;
+      v = v * 10 + d;
+    }
+    return v;
+  }
+  const bool all_hex =
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (all_hex && text.size() == 40) {
+    // Fold the 160 bits into 64 with a mixing step per 16 hex digits, so every digit matters.
+    std::uint64_t folded = 0;
+    for (std::size_t start = 0; start < text.size(); start += 16) {
+      std::uint64_t part = 0;
+      for (std::size_t i = start; i < std::min(text.size(), start + 16); ++i) {
+        const auto c =
+            static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(text[i])));
+        part = part * 16 + static_cast<std::uint64_t>(std::isdigit(c) ? c - '0' : c - 'a' + 10);
+      }
+      splitmix64 mix{folded ^ part};
+      folded = mix.next();
+    }
+    return folded;
+  }
+  return std::nullopt;
+}
+
+}  // namespace eachare::scenario
