@@ -1,0 +1,210 @@
+// network: the simulated wire between the nodes of a world, shaped like the Asio transport
+// (protocol.md §2 connection model): the requester connects (refused if nobody listens at the
+// address or the node there is crashed), writes one request line, and for GET_PEERS / LS / DL
+// waits for one reply line on the same connection, up to its timeout. Faults come from a
+// fault_model (delay, loss, duplication, jitter, bandwidth, timeout) plus partitions. Every line
+// is encoded with eachare::encode at the sender and decoded with eachare::decode at the receiver
+// unless the structured fast path is switched on (benchmarks only).
+// sim_transport is the per-node eachare::transport that forwards to it.
+//
+// Threading rule: single-threaded (simulation thread). Every completion runs later, as an event
+// of the shared event_queue — never synchronously inside send(). Deliveries run under the
+// receiver's owner id and completions under the requester's, so a crashed node gets nothing and
+// a paused node's share waits until it resumes.
+//
+// Timeline of one exchange A -> B (d = a delay draw on the line's link, incl. jitter and the
+// bandwidth's transmission time):
+//   t0            A sends: `sent`; nobody listening at B's address (never started, crashed,
+//                 exited) -> errc::connection_refused at t0 + d(A->B).
+//   t0 + d(A->B)  the request line reaches B (held while B is paused). Lost (drop or partition
+//                 on A->B) -> A gets errc::timed_out at t0 + timeout. Does not decode ->
+//                 B.on_bad_input(reason), A gets errc::closed_without_reply at t1 + d(B->A).
+//                 HELLO / BYE: A's completion (success) follows at the same virtual time.
+//   t1 + d(B->A)  the reply line reaches A (lost -> A times out; B crashed meanwhile -> lost).
+//                 It decodes and has the expected type -> success with the reply;
+//                 errc::malformed_reply / unexpected_reply otherwise; B returned no reply ->
+//                 errc::closed_without_reply.
+//   t0 + timeout  if nothing completed the exchange by then: errc::timed_out.
+// Partitions block lines like a loss does (the requester times out, like the real transport when
+// packets vanish); a one-way partition from X to Y blocks lines X -> Y only, so a request Y -> X
+// arrives but its reply is lost.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "node/core/address_book.hpp"
+#include "node/core/peer_node.hpp"
+#include "node/core/ports.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/fault_model.hpp"
+#include "sim/rng.hpp"
+#include "sim/trace.hpp"
+
+namespace eachare::sim {
+
+struct network_counters {
+  std::uint64_t requests_sent = 0;
+  std::uint64_t replies_sent = 0;
+  std::uint64_t delivered = 0;  // lines handed to a node: requests, duplicates, replies, injected
+  std::uint64_t dropped = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t partitioned = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t bad_input = 0;  // lines a node could not decode (requests and injected)
+  std::uint64_t bad_replies = 0;
+};
+
+class network final : private event_handler {
+ public:
+  // `seed` drives every fault draw (its own stream; nodes have theirs).
+  network(event_queue& queue, trace& tr, std::uint64_t seed);
+  ~network() override;
+  network(const network&) = delete;
+  network& operator=(const network&) = delete;
+
+  // --- endpoints (the world keeps these up to date) ---
+  // Registers node `n` (its owner id in the queue is `n` too) at interned `address`.
+  void add_node(node_id n, peer_id address);
+  // The peer_node that lines for `n` are handed to (nullptr while it has none).
+  void attach(node_id n, peer_node* node);
+  // Whether connects to n's address are accepted (started and not crashed / exited). A paused
+  // node keeps listening.
+  void set_listening(node_id n, bool listening);
+  bool listening(node_id n) const { return endpoints_[n].listening; }
+  // The node registered at `address`, or no_node. O(1): a vector indexed by peer_id.
+  node_id node_at(peer_id address) const;
+  peer_id address_of(node_id n) const { return endpoints_[n].address; }
+  std::size_t node_count() const { return endpoints_.size(); }
+
+  // --- faults ---
+  // The base model: what heal() returns to. Also makes it the current model.
+  void configure(fault_model base);
+  // Replaces the current model (set_network); heal() reverts it to the base.
+  void set_faults(fault_model current);
+  const fault_model& faults() const { return current_; }
+  const fault_model& base_faults() const { return base_; }
+  void set_group(node_id n, group_id g);
+  group_id group_of(node_id n) const { return endpoints_[n].group; }
+  // The data that applies to a line from -> to (link, then group pair, then defaults).
+  const link_faults& link(node_id from, node_id to) const;
+
+  // --- partitions (stack up until heal) ---
+  // Symmetric: nodes in different groups cannot exchange lines; nodes in no group are not
+  // affected by this partition. Returns the number of active partitions.
+  std::size_t partition(const std::vector<std::vector<node_id>>& groups);
+  // One-way: lines from any node of `from` to any node of `to` are lost; the reverse direction
+  // stays open.
+  std::size_t partition_oneway(const std::vector<node_id>& from, const std::vector<node_id>& to);
+  // Ends every partition and reverts the current fault model to the base.
+  void heal();
+  bool blocked(node_id from, node_id to) const;
+  std::size_t partitions_active() const { return partitions_.size(); }
+
+  // --- traffic ---
+  // Text mode (default): every line goes through eachare::encode / eachare::decode. Off: the
+  // message value is handed over as is (no text, empty `line` arguments; sizes estimated).
+  void set_text_codec(bool on) { text_codec_ = on; }
+  bool text_codec() const { return text_codec_; }
+  // A request from node `from` to interned address `to`. `on_done` runs later as an event.
+  void send(node_id from, peer_id to, const message& msg, send_handler on_done);
+  // Delivers `line` to node `to` at the current time (as the next event) as if a client had
+  // connected and written it: decoded (failure -> on_bad_input), handled, any reply discarded.
+  // Refused (trace `refused`, nothing delivered) when `to` is not listening.
+  void inject(node_id to, std::string line);
+
+  // The id of the exchange whose line is being handed to a node right now (0 outside a
+  // delivery). The world's observer adapter stamps `received` events with it.
+  std::uint64_t current_message_id() const { return current_message_id_; }
+  const network_counters& counters() const { return counters_; }
+  // Exchanges not yet finished (including ones only kept for a pending duplicate or timeout).
+  std::size_t exchanges_in_flight() const { return live_exchanges_; }
+
+ private:
+  struct endpoint {
+    peer_node* node = nullptr;
+    peer_id address = no_peer;
+    group_id group = 0;
+    bool listening = false;
+  };
+  struct partition_state {
+    bool oneway = false;
+    std::vector<std::uint16_t> side;  // per node: 0 not involved; symmetric: group + 1;
+                                      // one-way: 1 from, 2 to
+  };
+  // Small header, alive until every event naming it has run or been dropped.
+  struct exchange {
+    std::uint64_t id = 0;
+    std::uint32_t gen = 1;
+    std::uint32_t body = 0;  // index into bodies_
+    node_id from = no_node;  // no_node: an injected line
+    node_id to = no_node;
+    std::uint32_t from_gen = 0;  // requester / responder incarnations at send time
+    std::uint32_t to_gen = 0;
+    peer_id to_address = no_peer;
+    std::uint16_t refs = 0;  // events still naming this exchange
+    std::uint8_t deliveries = 0;
+    message_type type = message_type::hello;
+    bool done = false;  // the requester's completion has run (or the requester is gone)
+  };
+  // The heavy part, freed as soon as the requester's completion ran.
+  struct body {
+    send_handler on_done;
+    std::string request_line;
+    std::string reply_line;
+    message request;  // structured fast path, or after decoding
+    message reply;
+  };
+  enum class ev : std::uint32_t { deliver_request, deliver_reply, complete, timeout };
+
+  void on_event(std::uint32_t a, std::uint32_t b) override;
+  void on_event_dropped(std::uint32_t a, std::uint32_t b) override;
+
+  std::uint32_t new_exchange();
+  void post(duration t, ev kind, std::uint32_t x, owner_id owner);
+  void release(std::uint32_t x);
+  duration line_delay(const link_faults& lf, std::size_t bytes);
+  void handle_request(std::uint32_t x);
+  void handle_reply(std::uint32_t x);
+  void finish(std::uint32_t x, std::error_code ec);
+  void emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value = 0,
+            std::error_code ec = {}, std::uint64_t sender_clock = 0);
+
+  event_queue& queue_;
+  trace& trace_;
+  rng rng_;
+  std::uint8_t handler_;
+  bool text_codec_ = true;
+  fault_model base_;
+  fault_model current_;
+  bool has_overrides_ = false;
+  std::vector<endpoint> endpoints_;
+  std::vector<node_id> by_address_;  // peer_id -> node
+  std::vector<partition_state> partitions_;
+  std::vector<exchange> exchanges_;
+  std::vector<std::uint32_t> free_exchanges_;
+  std::vector<body> bodies_;
+  std::vector<std::uint32_t> free_bodies_;
+  std::size_t live_exchanges_ = 0;
+  std::uint64_t next_message_id_ = 1;
+  std::uint64_t current_message_id_ = 0;
+  network_counters counters_;
+};
+
+// eachare::transport for one simulated node. 24 bytes.
+class sim_transport final : public transport {
+ public:
+  sim_transport(network& net, node_id self) : net_(&net), self_(self) {}
+  void send(peer_id to, const message& msg, send_handler on_done) override {
+    net_->send(self_, to, msg, std::move(on_done));
+  }
+
+ private:
+  network* net_;
+  node_id self_;
+};
+
+}  // namespace eachare::sim

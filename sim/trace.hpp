@@ -1,0 +1,147 @@
+// trace: the stream of structured events of a simulation — what the network did with every line
+// (sent, delivered, dropped, duplicated, refused, timed out, partitioned, injected), what each
+// node reported through its observer (received with clocks, peer added/updated, downloads,
+// warnings), and what the world did (start, crash, restart, pause, partition, heal, ...).
+// Events are not stored: each is folded into a running 64-bit hash (same seed twice => same hash)
+// and handed to listeners, so checkers run online and a 100,000-peer run keeps memory small.
+//
+// Threading rule: single-threaded (simulation thread). Listeners are called synchronously inside
+// emit(), in registration order; they must not emit events themselves.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/core/address_book.hpp"
+#include "node/core/ports.hpp"
+#include "node/protocol/message.hpp"
+
+namespace eachare::sim {
+
+// Index of a node in the world, in add_peer order (dense from 0).
+using node_id = std::uint32_t;
+inline constexpr node_id no_node = 0xFFFFFFFFu;
+
+enum class trace_kind : std::uint8_t {
+  // --- network (wire-observable) ---
+  sent,                  // node sent a request to peer: message_id, type, sender_clock
+  delivered,             // the request line reached `node` (from `peer`) and was handed to it
+  reply_sent,            // node answered the request message_id to peer: type, sender_clock
+  reply_delivered,       // the reply line reached the requester `node` (from `peer`)
+  dropped,               // a line was lost on node -> peer (value: 0 request, 1 reply)
+  duplicated,            // a line on node -> peer will be delivered twice (value as `dropped`)
+  partitioned,           // a line on node -> peer was blocked by a partition (value as `dropped`)
+  refused,               // node's connect to peer was refused (nobody listening / crashed)
+  timed_out,             // node's request message_id to peer hit its timeout
+  closed_without_reply,  // node's request got no reply line (responder refused or sent none)
+  bad_reply,             // node's reply line did not decode or had the wrong type (error set)
+  late_reply,            // a reply / duplicate came back after the requester gave up: ignored
+  injected,              // a raw line (detail) was delivered to node from an outside client
+  bad_input,             // node received a line that did not decode (detail = reason)
+  completed,             // node's send of message_id to peer completed (error = errc value)
+  // --- node observer ---
+  received,            // node handled a request from peer: sender_clock, clock (after receive)
+  reply_received,      // node handled a reply from peer: sender_clock, clock (after receive)
+  send_failed,         // node's send to peer failed (error)
+  peer_added,          // node added peer: status, clock (stored clock of the entry)
+  peer_updated,        // node updated peer: status, clock
+  warning,             // detail = text
+  search_results,      // value = number of rows
+  download_started,    // detail = file name
+  download_finished,   // detail = file name, value = 0 completed / 1 failed
+  get_peers_done,      //
+  command_refused,     // detail = why
+  chunk_size_changed,  // value = new size
+  leaving,             // node started bye
+  exit_ready,          // node's BYEs are done; it stops listening
+  // --- world ---
+  started,         // node started (clock 0, neighbours and initial files)
+  crashed,         //
+  restarted,       // a new incarnation started (clock 0)
+  paused,          //
+  resumed,         //
+  command,         // a command was issued to node; value = command index in eachare::command
+  partition,       // value = number of partitions now active
+  heal,            //
+  network_change,  // set_network / set_faults
+  converged,       // every live peer lists every other live peer ONLINE (from now)
+  diverged,        // it no longer holds
+};
+
+std::string_view to_string(trace_kind k);
+
+struct trace_event {
+  duration time{0};
+  trace_kind kind = trace_kind::sent;
+  node_id node = no_node;  // the node the event happened at
+  peer_id peer = no_peer;  // the other end (an interned address), when there is one
+  bool has_type = false;   // `type` is meaningful
+  message_type type = message_type::hello;
+  std::uint64_t message_id = 0;    // the network's id of the exchange (0 when none)
+  std::uint64_t sender_clock = 0;  // clock carried by the message
+  std::uint64_t clock = 0;         // the node's clock after the event (received: after receive)
+  peer_status status = peer_status::offline;
+  std::uint32_t error = 0;  // an eachare::errc value, 0 = none
+  std::uint64_t value = 0;  // kind-specific (see trace_kind)
+  std::string_view detail;  // kind-specific text; valid only during the listener call
+};
+
+class trace_listener {
+ public:
+  virtual ~trace_listener() = default;
+  virtual void on_trace_event(const trace_event& e) = 0;
+};
+
+// 64-bit FNV-1a over a canonical little-endian encoding of every field (detail included).
+class trace_hash {
+ public:
+  void add(const trace_event& e);
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  void bytes(const void* p, std::size_t n);
+  void u64(std::uint64_t v);
+  std::uint64_t hash_ = 14695981039346656037ull;
+};
+
+class trace {
+ public:
+  // Folds `e` into the hash and hands it to every listener.
+  void emit(const trace_event& e);
+
+  // Non-owning; the listener must outlive the trace or be removed first.
+  void add_listener(trace_listener& l);
+  void remove_listener(trace_listener& l);
+  bool has_listeners() const { return !listeners_.empty(); }
+
+  std::uint64_t hash() const { return hash_.value(); }
+  std::uint64_t event_count() const { return count_; }
+
+ private:
+  trace_hash hash_;
+  std::uint64_t count_ = 0;
+  std::vector<trace_listener*> listeners_;
+};
+
+// One JSON object per event, handed to `sink` without a trailing newline. Addresses are printed
+// as text through the book. sim/ does no file I/O: the runner's sink writes the lines.
+// Example: {"t_ns":1000000,"kind":"delivered","node":3,"peer":"127.0.0.1:9002","type":"HELLO",
+//           "id":7,"sender_clock":4,"clock":5}
+class trace_jsonl_writer final : public trace_listener {
+ public:
+  trace_jsonl_writer(const address_book& book, std::function<void(std::string_view line)> sink)
+      : book_(book), sink_(std::move(sink)) {}
+  void on_trace_event(const trace_event& e) override;
+  // The line for one event (no newline); exposed for tests and for the runner's own use.
+  static std::string format(const trace_event& e, const address_book& book);
+
+ private:
+  const address_book& book_;
+  std::function<void(std::string_view)> sink_;
+  std::string line_;
+};
+
+}  // namespace eachare::sim

@@ -1,0 +1,268 @@
+// world: a whole simulated EACHare network in one object — peers (real peer_node instances over
+// the simulated ports), the event queue and virtual clock, the network with its faults, the
+// trace, and an incrementally maintained discovery-convergence signal. This is the facade the
+// scenario runner drives: add and start peers, issue commands at the current virtual time,
+// crash / restart / pause / resume, partition / heal / set faults, inject raw lines, schedule
+// timeline callbacks, run until a time, and query node state.
+//
+// Threading rule: single-threaded. Everything — the runner's callbacks, every peer_node, every
+// completion — runs on the thread that calls run_until(). Nothing here waits on a wall clock.
+//
+// Memory: per node the world keeps a peer_node plus ~200 bytes (adapters of 24 bytes each, a
+// map-based file store, the spec to restart from, the convergence bits of its table), so 100,000
+// mostly idle peers fit comfortably in 1 GiB. Addresses are interned once in one shared
+// address_book.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/core/address_book.hpp"
+#include "node/core/command.hpp"
+#include "node/core/peer_node.hpp"
+#include "node/core/ports.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/fault_model.hpp"
+#include "sim/memory_file_store.hpp"
+#include "sim/network.hpp"
+#include "sim/rng.hpp"
+#include "sim/trace.hpp"
+
+namespace eachare::sim {
+
+struct world_config {
+  std::uint64_t seed = 1;
+  fault_model network;     // the base faults (what heal() returns to)
+  bool text_codec = true;  // false: structured fast path, no encode/decode (benchmarks)
+};
+
+struct file_spec {
+  std::string name;
+  std::uint64_t size = 0;
+};
+
+struct peer_spec {
+  std::string name;                     // free word (p0, alice); for reports only
+  std::string address;                  // own `host:port`, unique in the world
+  int ep = 3;                           // 1, 2 or 3
+  std::vector<std::string> neighbours;  // addresses, in file order; may name absent peers
+  std::vector<file_spec> files;         // initial shared files, content from the world seed
+  std::uint64_t chunk_size = 256;
+  std::uint32_t max_chunks_in_flight = 16;
+};
+
+enum class node_status : std::uint8_t {
+  added,    // never started: in others' tables maybe, but connects are refused
+  running,  // started (live)
+  paused,   // live, but handles nothing until resumed (connects are accepted)
+  crashed,  // not live; connects refused; its last peer_node is kept for queries
+  leaving,  // bye issued: not live any more, BYEs still going out
+  left,     // bye done (exit_ready): not live, connects refused
+};
+std::string_view to_string(node_status s);
+
+// "Every live peer lists every other live peer ONLINE", kept up to date after every peer event
+// in O(1): per live node, the number of other live nodes its table lists ONLINE (one bit per
+// table record remembers whether that record is counted). Recounted O(total table size) only
+// when the live set changes (start, crash, restart, bye), which is rare.
+class discovery_tracker {
+ public:
+  bool holds() const { return holds_; }
+  // Start of the current stretch in which it holds.
+  std::optional<duration> holding_since() const {
+    return holds_ ? std::optional<duration>(since_) : std::nullopt;
+  }
+  // The first moment at or after the last mark() (world: the last heal, else time 0) at which it
+  // held. Stays set once found, even if it later stops holding.
+  std::optional<duration> first_since_mark() const { return first_since_mark_; }
+  duration mark_time() const { return mark_time_; }
+  std::size_t live_count() const { return live_count_; }
+  // Live nodes that already list every other live node ONLINE.
+  std::size_t satisfied_count() const { return satisfied_; }
+  // How many other live nodes `n` lists ONLINE (0 for a node that is not live).
+  std::uint32_t online_live_peers(node_id n) const {
+    return n < nodes_.size() ? nodes_[n].count : 0;
+  }
+
+ private:
+  friend class world;
+  struct per_node {
+    std::vector<std::uint64_t> counted;  // bit k: table record k counts (ONLINE, live, not self)
+    std::uint32_t count = 0;
+    bool live = false;
+  };
+  std::vector<per_node> nodes_;
+  std::size_t live_count_ = 0;
+  std::size_t satisfied_ = 0;
+  bool holds_ = false;
+  duration since_{0};
+  duration mark_time_{0};
+  std::optional<duration> first_since_mark_;
+};
+
+class world {
+ public:
+  explicit world(world_config config = {});
+  ~world();
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+
+  // --- building ---
+  // Adds a peer (not started). Throws std::invalid_argument for a malformed or duplicate
+  // address. Neighbour addresses are interned too (absent ones simply never answer).
+  node_id add_peer(peer_spec spec);
+  std::size_t node_count() const { return nodes_.size(); }
+  // The node listening at `address`, if any (O(1)).
+  std::optional<node_id> find(std::string_view address) const;
+  const peer_spec& spec(node_id n) const { return nodes_[n]->spec; }
+  peer_id address_id(node_id n) const { return nodes_[n]->address; }
+  const std::string& address(node_id n) const { return book_.name(nodes_[n]->address); }
+
+  // --- lifecycle (all at the current virtual time) ---
+  // Creates the peer_node (clock 0, neighbours OFFLINE, initial files) and calls start().
+  void start(node_id n);
+  // The node stops: pending timers, completions and deliveries to it are dropped; connects are
+  // refused. Its last peer_node stays readable through node() until restart.
+  void crash(node_id n);
+  // A NEW peer_node for `n` (clock 0, neighbours again, the initial shared files again), started.
+  // Crashes it first when it is still running.
+  void restart(node_id n);
+  void pause(node_id n);
+  void resume(node_id n);
+
+  // --- driving ---
+  // Runs `cmd` on node n now (a paused node gets it when it resumes). cmd_bye also takes n out
+  // of the live set (status leaving, then left on exit_ready, when it stops listening). A node
+  // that is not running or paused ignores it (trace `command_refused`).
+  void command(node_id n, const eachare::command& cmd);
+  // Delivers a raw line to n as if from a client connection (see network::inject).
+  void inject(node_id n, std::string line);
+  // Runs fn at virtual time t (>= now) / after a delay; equal times in scheduling order.
+  event_id at(duration t, std::function<void()> fn);
+  event_id after(duration delay, std::function<void()> fn);
+  void cancel(event_id id) { queue_.cancel(id); }
+  // Runs every event up to t; now() == t afterwards (unless stop() was called).
+  void run_until(duration t);
+  void stop() { queue_.stop(); }
+  duration now() const { return queue_.now(); }
+
+  // --- network faults (the runner's partition / heal / set_network steps) ---
+  std::size_t partition(const std::vector<std::vector<node_id>>& groups);
+  std::size_t partition_oneway(const std::vector<node_id>& from, const std::vector<node_id>& to);
+  // Ends every partition, reverts faults to the base model, and marks the convergence clock.
+  void heal();
+  // Replaces the default link faults (overrides kept) until heal().
+  void set_network(const link_faults& defaults);
+  // Replaces the whole current fault model until heal().
+  void set_faults(fault_model faults);
+  network& net() { return network_; }
+  const network& net() const { return network_; }
+
+  // --- queries ---
+  node_status status(node_id n) const { return nodes_[n]->status; }
+  bool is_live(node_id n) const;
+  // The node's current (or, when crashed/left, last) peer_node; nullptr before the first start.
+  const peer_node* node(node_id n) const { return nodes_[n]->node.get(); }
+  // Shortcuts over node(): 0 / empty when never started.
+  std::uint64_t clock(node_id n) const;
+  // The node's shared directory (initial files plus completed downloads).
+  const memory_file_store& files(node_id n) const { return nodes_[n]->files; }
+  // Content of an initial scenario file, as every holder has it (shared, generated once).
+  file_content file_content_for(const file_spec& f);
+  std::uint32_t incarnation(node_id n) const { return queue_.generation(n); }
+
+  const discovery_tracker& convergence() const { return tracker_; }
+  // Lines delivered to nodes so far (requests, replies, duplicates, injected).
+  std::uint64_t delivered_messages() const { return network_.counters().delivered; }
+
+  address_book& book() { return book_; }
+  const address_book& book() const { return book_; }
+  sim::trace& events() { return trace_; }
+  std::uint64_t trace_hash() const { return trace_.hash(); }
+  event_queue& queue() { return queue_; }
+  std::uint64_t seed() const { return config_.seed; }
+
+  // An extra observer for one node, called after the world's own handling of each event (e.g.
+  // a console printer for a transcript). Non-owning; nullptr removes it.
+  void set_observer_tap(node_id n, observer* tap) { nodes_[n]->observer.tap = tap; }
+
+ private:
+  // The world's eachare::observer for one node: turns node events into trace events and feeds
+  // the convergence tracker. 32 bytes.
+  class node_observer final : public observer {
+   public:
+    node_observer(world& w, node_id n) : world_(&w), node_(n) {}
+    void on_clock_changed(std::uint64_t value) override;
+    void on_sending(peer_id to, const message& msg) override;
+    void on_request_received(peer_id from, const message& msg, std::string_view line) override;
+    void on_reply_received(peer_id from, const message& msg, std::string_view line) override;
+    void on_send_failed(peer_id to, std::error_code ec) override;
+    void on_peer_added(peer_id p, peer_status s, std::uint64_t clock) override;
+    void on_peer_updated(peer_id p, peer_status s, std::uint64_t clock) override;
+    void on_warning(std::string_view text) override;
+    void on_peer_listing(const std::vector<peer_row>& rows) override;
+    void on_local_files(const std::vector<stored_file>& files) override;
+    void on_search_results(const std::vector<search_row>& rows) override;
+    void on_download_started(std::string_view name) override;
+    void on_download_finished(std::string_view name, download_outcome outcome,
+                              std::string_view why) override;
+    void on_statistics(const std::vector<stats_row>& rows) override;
+    void on_chunk_size_changed(std::uint64_t size) override;
+    void on_command_refused(std::string_view why) override;
+    void on_get_peers_done() override;
+    void on_leaving() override;
+    void on_exit_ready() override;
+
+    observer* tap = nullptr;
+
+   private:
+    world* world_;
+    node_id node_;
+  };
+
+  struct node_slot {
+    node_slot(world& w, node_id n);
+    peer_spec spec;
+    peer_id address = no_peer;
+    node_status status = node_status::added;
+    // A received message whose clock update has not been reported yet (on_clock_changed
+    // completes the `received` / `reply_received` trace event).
+    bool receive_pending = false;
+    bool receive_is_reply = false;
+    message_type receive_type = message_type::hello;
+    peer_id receive_from = no_peer;
+    std::uint64_t receive_sender_clock = 0;
+    std::uint64_t receive_message_id = 0;
+    sim_transport transport;
+    node_scheduler scheduler;
+    node_observer observer;
+    memory_file_store files;
+    std::unique_ptr<peer_node> node;
+  };
+
+  void emit_world(trace_kind k, node_id n, std::uint64_t value = 0);
+  void create_node(node_id n);
+  void set_status(node_id n, node_status s);
+  // Convergence bookkeeping.
+  void on_table_event(node_id n, peer_id p, peer_status s);
+  void recount();
+  void update_holds();
+
+  world_config config_;
+  address_book book_;
+  event_queue queue_;
+  sim::trace trace_;
+  network network_;
+  std::vector<std::unique_ptr<node_slot>> nodes_;
+  std::map<std::pair<std::string, std::uint64_t>, file_content> contents_;
+  discovery_tracker tracker_;
+};
+
+}  // namespace eachare::sim
