@@ -1,0 +1,478 @@
+// Tests of the scenario loader: what a good file becomes, and the exact one-line
+// `file:line:col: message` for every kind of bad input.
+#include "sim/scenario/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace eachare::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Loads `text` expecting failure; returns the whole message ("t.yaml:L:C: ...").
+std::string error_of(const std::string& text) {
+  try {
+    (void)load_string(text, "t.yaml");
+  } catch (const scenario_error& e) {
+    return e.what();
+  }
+  return "<loaded without error>";
+}
+
+const std::string head = "name: t\nduration_ms: 1000\npeers: {count: 10}\n";
+
+TEST(ScenarioLoader, ReadsGeneratedPeersWithDefaults) {
+  const auto s = load_string("name: ring\nduration_ms: 5000\npeers: {count: 3}\n", "t.yaml");
+  EXPECT_EQ(s.name, "ring");
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.ep, 3);
+  EXPECT_EQ(s.length, 5000ms);
+  EXPECT_TRUE(s.expect_pass);
+  ASSERT_EQ(s.peers.size(), 3u);
+  EXPECT_EQ(s.peers[0].name, "p0");
+  EXPECT_EQ(s.peers[2].address, "127.0.0.1:9002");
+  ASSERT_TRUE(s.generated);
+  EXPECT_EQ(s.generated->shape.kind, topology_kind::ring);
+  EXPECT_EQ(s.network.timeout, 2000ms);
+}
+
+TEST(ScenarioLoader, ReadsExplicitPeersWithNeighboursDeclaredLater) {
+  const auto s = load_string(R"(name: walk
+duration_ms: 1000
+ep: 2
+expect: fail
+peers:
+  - {name: a, address: "127.0.0.1:5000", neighbors: [b]}
+  - {name: b, address: "127.0.0.1:5001", neighbors: [a, c], ep: 1}
+  - {name: c, address: "127.0.0.1:5002", neighbors: [d]}
+  - {name: d, address: "127.0.0.1:5004", start: false}
+)",
+                             "t.yaml");
+  ASSERT_EQ(s.peers.size(), 4u);
+  EXPECT_EQ(s.ep, 2);
+  EXPECT_FALSE(s.expect_pass);
+  EXPECT_EQ(s.peers[1].neighbours, (std::vector<peer_index>{0, 2}));
+  EXPECT_EQ(s.peers[2].neighbours, (std::vector<peer_index>{3}));
+  EXPECT_EQ(s.ep_of(1), 1);
+  EXPECT_EQ(s.ep_of(0), 2);
+  EXPECT_FALSE(s.peers[3].start);
+}
+
+TEST(ScenarioLoader, ExpandsSelectorsMixingNamesRangesAndAll) {
+  const auto s = load_string(head + R"(timeline:
+  - {at_ms: 0, do: crash, peers: [p9, p2..p4, p3]}
+  - {at_ms: 0, do: get_peers, peers: all, fanout: 2}
+  - {at_ms: 200, every_ms: 500, until_ms: 900, do: search, peer: p1}
+)",
+                             "t.yaml");
+  ASSERT_EQ(s.timeline.size(), 3u);
+  EXPECT_EQ(s.timeline[0].peers, (std::vector<peer_index>{9, 2, 3, 4}));
+  EXPECT_EQ(s.timeline[1].peers.size(), 10u);
+  EXPECT_EQ(s.timeline[1].fanout, 2u);
+  EXPECT_EQ(s.timeline[2].every, 500ms);
+  EXPECT_EQ(s.timeline[2].until, 900ms);
+}
+
+TEST(ScenarioLoader, ReadsEveryFormatExampleStep) {
+  const auto s = load_string(R"(name: partition-heal-50
+duration_ms: 60000
+peers: {count: 50, base_port: 9000, topology: {random: {k: 3}}}
+files:
+  - {name: mil.txt, size: 1000, on: [p1, p2]}
+  - {name: big.bin, size: 10485760, on: p3}
+network:
+  delay: {dist: exponential, min_ms: 1, mean_ms: 20}
+  drop_probability: 0.0
+  duplicate_probability: 0.0
+  bandwidth_bytes_per_s: 0
+  timeout_ms: 2000
+timeline:
+  - {at_ms: 0,    do: hello, peer: p0, to: p1}
+  - {at_ms: 1500, do: download, peer: p0, file: mil.txt}
+  - {at_ms: 1600, do: set_chunk_size, peers: [p0], size: 128}
+  - {at_ms: 2000, do: partition, groups: [p0..p24, p25..p49]}
+  - {at_ms: 2000, do: partition, from: p0..p9, to: p10..p49, oneway: true}
+  - {at_ms: 9000, do: heal}
+  - {at_ms: 5000, do: set_network, drop_probability: 0.1}
+  - {at_ms: 5500, do: inject, to: p3, line: "garbage without fields"}
+checks:
+  - lamport_order
+  - discovery_convergence: {within_ms: 30000}
+  - download_integrity
+  - peer_state: {at_ms: 8000, peer: p0, knows: {p3: ONLINE, p4: OFFLINE}}
+)",
+                             "t.yaml");
+  EXPECT_EQ(s.generated->shape.kind, topology_kind::random);
+  EXPECT_EQ(s.generated->shape.k, 3u);
+  EXPECT_EQ(s.files[1].size, 10485760u);
+  EXPECT_EQ(s.network.delay.dist, delay_dist::exponential);
+  EXPECT_EQ(s.network.delay.mean, 20ms);
+  EXPECT_EQ(s.timeline[2].chunk_size, 128);
+  ASSERT_EQ(s.timeline[3].groups.size(), 2u);
+  EXPECT_EQ(s.timeline[3].groups[1].size(), 25u);
+  EXPECT_TRUE(s.timeline[4].oneway);
+  EXPECT_EQ(s.timeline[4].from.size(), 10u);
+  EXPECT_EQ(*s.timeline[6].network.drop_probability, 0.1);
+  EXPECT_FALSE(s.timeline[6].network.delay);
+  EXPECT_EQ(s.timeline[7].line, "garbage without fields");
+  ASSERT_EQ(s.checks.size(), 4u);
+  EXPECT_EQ(s.checks[1].within, 30000ms);
+  EXPECT_EQ(s.checks[3].knows.size(), 2u);
+  EXPECT_EQ(s.checks[3].knows[1].status, expected_status::offline);
+}
+
+TEST(ScenarioLoader, RandomTopologyIsDrawnFromTheSeed) {
+  auto a = load_string("name: r\nduration_ms: 1\npeers: {count: 20, topology: {random: {k: 3}}}\n",
+                       "t.yaml");
+  auto b = a;
+  auto c = a;
+  fill_topology(a, 5);
+  fill_topology(b, 5);
+  fill_topology(c, 6);
+  for (std::size_t i = 0; i < a.peers.size(); ++i) {
+    EXPECT_EQ(a.peers[i].neighbours.size(), 3u);
+    EXPECT_EQ(a.peers[i].neighbours, b.peers[i].neighbours);
+  }
+  bool differs = false;
+  for (std::size_t i = 0; i < a.peers.size(); ++i) {
+    differs = differs || a.peers[i].neighbours != c.peers[i].neighbours;
+  }
+  EXPECT_TRUE(differs);
+}
+
+TEST(ScenarioLoader, RingAndStarTopologies) {
+  auto s = load_string("name: r\nduration_ms: 1\npeers: {count: 4, topology: ring}\n", "t.yaml");
+  fill_topology(s, 1);
+  EXPECT_EQ(s.peers[0].neighbours, (std::vector<peer_index>{3, 1}));
+  EXPECT_EQ(s.peers[3].neighbours, (std::vector<peer_index>{2, 0}));
+  auto t = load_string("name: r\nduration_ms: 1\npeers: {count: 4, topology: star}\n", "t.yaml");
+  fill_topology(t, 1);
+  EXPECT_EQ(t.peers[0].neighbours, (std::vector<peer_index>{1, 2, 3}));
+  EXPECT_EQ(t.peers[2].neighbours, (std::vector<peer_index>{0}));
+}
+
+TEST(ScenarioLoader, SeedMayBeFortyHexDigits) {
+  const auto s = load_string(
+      "name: r\nseed: 0123456789abcdef0123456789abcdef01234567\nduration_ms: 1\npeers: {count: "
+      "1}\n",
+      "t.yaml");
+  EXPECT_EQ(s.seed, *parse_seed("0123456789abcdef0123456789abcdef01234567"));
+  EXPECT_NE(s.seed, *parse_seed("0123456789abcdef0123456789abcdef01234568"));
+}
+
+TEST(ScenarioLoader, GeneratedContentDependsOnSeedAndName) {
+  EXPECT_EQ(generated_content(1, "a", 1000), generated_content(1, "a", 1000));
+  EXPECT_NE(generated_content(1, "a", 1000), generated_content(2, "a", 1000));
+  EXPECT_NE(generated_content(1, "a", 1000), generated_content(1, "b", 1000));
+  EXPECT_EQ(generated_content(1, "a", 1000).size(), 1000u);
+}
+
+// ---- bad input: one test per case, exact position and message
+// ------------------------------------
+
+TEST(ScenarioLoaderErrors, YamlSyntaxError) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1000\npeers: {count: 3\n"),
+            "t.yaml:4:1: invalid YAML: end of map flow not found");
+}
+
+TEST(ScenarioLoaderErrors, EmptyFile) {
+  EXPECT_EQ(error_of(""),
+            "t.yaml:1:1: expected a scenario mapping with name, duration_ms and peers, got "
+            "nothing");
+}
+
+TEST(ScenarioLoaderErrors, UnknownTopLevelKey) {
+  EXPECT_EQ(error_of("name: x\ndureation_ms: 1000\n"),
+            "t.yaml:2:1: unknown key 'dureation_ms' in the scenario (expected one of: name, "
+            "description, seed, ep, duration_ms, expect, peers, files, network, timeline, "
+            "checks)");
+}
+
+TEST(ScenarioLoaderErrors, DuplicateKey) {
+  EXPECT_EQ(error_of("name: x\nname: y\n"), "t.yaml:2:1: duplicate key 'name' in the scenario");
+}
+
+TEST(ScenarioLoaderErrors, MissingName) {
+  EXPECT_EQ(error_of("duration_ms: 1000\npeers: {count: 3}\n"),
+            "t.yaml:1:1: missing required key 'name' in the scenario");
+}
+
+TEST(ScenarioLoaderErrors, MissingDuration) {
+  EXPECT_EQ(error_of("name: x\npeers: {count: 3}\n"),
+            "t.yaml:1:1: missing required key 'duration_ms' in the scenario");
+}
+
+TEST(ScenarioLoaderErrors, MissingPeers) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 10\n"),
+            "t.yaml:1:1: missing required key 'peers' in the scenario");
+}
+
+TEST(ScenarioLoaderErrors, DurationOfWrongType) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: [1]\n"),
+            "t.yaml:2:14: expected a non-negative time in milliseconds for 'duration_ms', got a "
+            "list");
+}
+
+TEST(ScenarioLoaderErrors, DurationNotANumber) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: soon\n"),
+            "t.yaml:2:14: expected a non-negative time in milliseconds for 'duration_ms', got "
+            "'soon'");
+}
+
+TEST(ScenarioLoaderErrors, BadEp) {
+  EXPECT_EQ(error_of("name: x\nep: 4\n"), "t.yaml:2:5: expected ep 1, 2 or 3, got '4'");
+}
+
+TEST(ScenarioLoaderErrors, BadExpect) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\nexpect: maybe\n"),
+            "t.yaml:3:9: expected pass or fail for 'expect', got 'maybe'");
+}
+
+TEST(ScenarioLoaderErrors, BadSeed) {
+  EXPECT_EQ(error_of("name: x\nseed: abc\n"),
+            "t.yaml:2:7: expected a seed (a number or 40 hex digits), got 'abc'");
+}
+
+TEST(ScenarioLoaderErrors, PeersOfWrongType) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: 5\n"),
+            "t.yaml:3:8: expected peers as a mapping {count, base_port, topology} or a list of "
+            "peers, got '5'");
+}
+
+TEST(ScenarioLoaderErrors, CountZero) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 0}\n"),
+            "t.yaml:3:16: expected an integer from 1 to 1000000 for 'count', got '0'");
+}
+
+TEST(ScenarioLoaderErrors, PortsOverflow) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 10, base_port: 65530}\n"),
+            "t.yaml:3:31: expected base_port + count - 1 <= 65535 (ports 65530..65539 do not "
+            "fit)");
+}
+
+TEST(ScenarioLoaderErrors, UnknownTopology) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 3, topology: tree}\n"),
+            "t.yaml:3:29: unknown topology 'tree' (expected ring, line, star, complete, none or "
+            "{random: {k: N}})");
+}
+
+TEST(ScenarioLoaderErrors, RandomTopologyWithoutK) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 3, topology: {random: {}}}\n"),
+            "t.yaml:3:38: missing required key 'k' in topology random");
+}
+
+TEST(ScenarioLoaderErrors, BadAddress) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n  - {name: a, address: \"1.2.3.4\"}\n"),
+            "t.yaml:4:24: expected an address host:port (IPv4 or host name, port 1-65535), got "
+            "'1.2.3.4'");
+}
+
+TEST(ScenarioLoaderErrors, DuplicatePeerName) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n  - {name: a}\n  - {name: a}\n"),
+            "t.yaml:5:12: duplicate peer name 'a'");
+}
+
+TEST(ScenarioLoaderErrors, UnknownNeighbour) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n  - {name: a, neighbors: [b, zz]}\n  - "
+                     "{name: b}\n"),
+            "t.yaml:4:30: unknown peer 'zz' (peers are a, b)");
+}
+
+TEST(ScenarioLoaderErrors, UnknownPeerKey) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n  - {name: a, port: 5}\n"),
+            "t.yaml:4:15: unknown key 'port' in a peer (expected one of: name, address, "
+            "neighbors, neighbours, ep, start)");
+}
+
+TEST(ScenarioLoaderErrors, MissingStepAt) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {do: heal}\n"),
+            "t.yaml:5:5: missing required key 'at_ms' in a 'heal' step");
+}
+
+TEST(ScenarioLoaderErrors, MissingStepDo) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5}\n"),
+            "t.yaml:5:5: missing required key 'do' in a timeline step");
+}
+
+TEST(ScenarioLoaderErrors, NegativeTime) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: -5, do: heal}\n"),
+            "t.yaml:5:13: expected a non-negative time in milliseconds for 'at_ms', got negative "
+            "time '-5'");
+}
+
+TEST(ScenarioLoaderErrors, StepAfterTheEnd) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5000, do: heal}\n"),
+            "t.yaml:5:13: expected at_ms <= duration_ms (1000), got '5000'");
+}
+
+TEST(ScenarioLoaderErrors, UntilWithoutEvery) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, until_ms: 50, do: heal}\n"),
+            "t.yaml:5:16: expected 'every_ms' with 'until_ms' (until_ms ends a repetition)");
+}
+
+TEST(ScenarioLoaderErrors, EveryZero) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, every_ms: 0, do: heal}\n"),
+            "t.yaml:5:26: expected a positive time in milliseconds for 'every_ms', got '0'");
+}
+
+TEST(ScenarioLoaderErrors, UnknownCommand) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: helo, peer: p0}\n"),
+            "t.yaml:5:20: unknown command 'helo' (expected one of: hello, get_peers, search, "
+            "download, set_chunk_size, bye, list_peers, list_local, show_stats, partition, heal, "
+            "crash, restart, start, pause, resume, set_network, inject)");
+}
+
+TEST(ScenarioLoaderErrors, KeyNotValidForCommand) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: hello, peer: p0, to: p1, fanout: 2}\n"),
+            "t.yaml:5:45: unknown key 'fanout' in a 'hello' step (expected one of: peer, peers, "
+            "to, at_ms, every_ms, until_ms, do)");
+}
+
+TEST(ScenarioLoaderErrors, CommandWithoutPeer) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: search}\n"),
+            "t.yaml:5:5: missing required key 'peer' (or 'peers') for do: search");
+}
+
+TEST(ScenarioLoaderErrors, HelloWithoutTo) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: hello, peer: p0}\n"),
+            "t.yaml:5:5: missing required key 'to' in a 'hello' step");
+}
+
+TEST(ScenarioLoaderErrors, UnknownPeerName) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: [p1, p12]}\n"),
+            "t.yaml:5:39: unknown peer 'p12' (peers are p0..p9)");
+}
+
+TEST(ScenarioLoaderErrors, RangePastTheLastPeer) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p5..p12}\n"),
+            "t.yaml:5:34: unknown peer 'p10' in range 'p5..p12' (peers are p0..p9)");
+}
+
+TEST(ScenarioLoaderErrors, RangeBackwards) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p5..p2}\n"),
+            "t.yaml:5:34: expected a range from low to high like p3..p9, got 'p5..p2'");
+}
+
+TEST(ScenarioLoaderErrors, RangeMalformed) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p5..q7}\n"),
+            "t.yaml:5:34: expected a range like p3..p9 (same prefix, numbers at the end), got "
+            "'p5..q7'");
+}
+
+TEST(ScenarioLoaderErrors, PeerInTwoGroups) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: partition, groups: [p0..p5, p5..p9]}\n"),
+            "t.yaml:5:48: peer 'p5' is in two groups (group 1 and group 2)");
+}
+
+TEST(ScenarioLoaderErrors, PartitionWithOneGroup) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: partition, groups: [p0..p5]}\n"),
+            "t.yaml:5:39: expected at least two groups in 'groups', like [p0..p4, p5..p9], got a "
+            "list");
+}
+
+TEST(ScenarioLoaderErrors, OnewayPartitionWithoutTo) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: partition, from: p0, oneway: true}\n"),
+            "t.yaml:5:5: missing required key 'to' in a partition step (or give 'groups')");
+}
+
+TEST(ScenarioLoaderErrors, OnewayNotABoolean) {
+  EXPECT_EQ(
+      error_of(head + "timeline:\n  - {at_ms: 5, do: partition, from: p0, to: p1, oneway: sure}\n"),
+      "t.yaml:5:57: expected true or false for 'oneway', got 'sure'");
+}
+
+TEST(ScenarioLoaderErrors, ProbabilityAboveOne) {
+  EXPECT_EQ(error_of(head + "network:\n  drop_probability: 1.5\n"),
+            "t.yaml:5:21: expected a probability between 0 and 1 for 'drop_probability', got "
+            "'1.5'");
+}
+
+TEST(ScenarioLoaderErrors, ProbabilityNegativeInSetNetwork) {
+  EXPECT_EQ(
+      error_of(head + "timeline:\n  - {at_ms: 5, do: set_network, duplicate_probability: -0.1}\n"),
+      "t.yaml:5:56: expected a probability between 0 and 1 for 'duplicate_probability', "
+      "got '-0.1'");
+}
+
+TEST(ScenarioLoaderErrors, UnknownDist) {
+  EXPECT_EQ(error_of(head + "network:\n  delay: {dist: normal, ms: 3}\n"),
+            "t.yaml:5:17: unknown dist 'normal' (expected constant, uniform or exponential)");
+}
+
+TEST(ScenarioLoaderErrors, DelayKeyOfAnotherDist) {
+  EXPECT_EQ(error_of(head + "network:\n  delay: {dist: constant, mean_ms: 3}\n"),
+            "t.yaml:5:27: unknown key 'mean_ms' in delay {dist: constant} (expected one of: "
+            "dist, ms)");
+}
+
+TEST(ScenarioLoaderErrors, UniformMaxBelowMin) {
+  EXPECT_EQ(error_of(head + "network:\n  delay: {dist: uniform, min_ms: 5, max_ms: 2}\n"),
+            "t.yaml:5:45: expected max_ms >= min_ms (5)");
+}
+
+TEST(ScenarioLoaderErrors, UnknownNetworkKey) {
+  EXPECT_EQ(error_of(head + "network:\n  loss: 0.1\n"),
+            "t.yaml:5:3: unknown key 'loss' in network (expected one of: delay, "
+            "drop_probability, duplicate_probability, reorder_probability, corrupt_probability, "
+            "bandwidth_bytes_per_s, timeout_ms)");
+}
+
+TEST(ScenarioLoaderErrors, UnknownCheck) {
+  EXPECT_EQ(error_of(head + "checks:\n  - lamport\n"),
+            "t.yaml:5:5: unknown check 'lamport' (expected lamport_order, discovery_convergence, "
+            "download_integrity or peer_state)");
+}
+
+TEST(ScenarioLoaderErrors, UnknownCheckArgument) {
+  EXPECT_EQ(error_of(head + "checks:\n  - discovery_convergence: {within: 5}\n"),
+            "t.yaml:5:29: unknown key 'within' in discovery_convergence (expected one of: "
+            "within_ms)");
+}
+
+TEST(ScenarioLoaderErrors, PeerStateBadStatus) {
+  EXPECT_EQ(error_of(head + "checks:\n  - peer_state: {at_ms: 5, peer: p0, knows: {p1: UP}}\n"),
+            "t.yaml:5:50: expected ONLINE, OFFLINE or ABSENT, got 'UP'");
+}
+
+TEST(ScenarioLoaderErrors, PeerStateUnknownPeer) {
+  EXPECT_EQ(error_of(head + "checks:\n  - peer_state: {at_ms: 5, peer: p0, knows: {q1: ONLINE}}\n"),
+            "t.yaml:5:46: unknown peer 'q1' (peers are p0..p9)");
+}
+
+TEST(ScenarioLoaderErrors, PeerStateMissingKnows) {
+  EXPECT_EQ(error_of(head + "checks:\n  - peer_state: {at_ms: 5, peer: p0}\n"),
+            "t.yaml:5:17: missing required key 'knows' in peer_state");
+}
+
+TEST(ScenarioLoaderErrors, FileWithoutSize) {
+  EXPECT_EQ(error_of(head + "files:\n  - {name: a.txt, on: p1}\n"),
+            "t.yaml:5:5: missing required key 'size' in a file (or give 'content')");
+}
+
+TEST(ScenarioLoaderErrors, FileWithUnsafeName) {
+  EXPECT_EQ(error_of(head + "files:\n  - {name: ../etc, size: 3, on: p1}\n"),
+            "t.yaml:5:12: expected a file name without spaces, '/', '\\' or control characters, "
+            "got '../etc'");
+}
+
+TEST(ScenarioLoaderErrors, InjectWithNewline) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: inject, to: p1, line: \"a\\nb\"}\n"),
+            "t.yaml:5:42: expected one line without '\\n' for 'line' (the newline is added)");
+}
+
+TEST(ScenarioLoaderErrors, FileThatCannotBeRead) {
+  try {
+    (void)load_file("/nonexistent/dir/x.yaml");
+    FAIL() << "loaded a file that does not exist";
+  } catch (const scenario_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/dir/x.yaml:1:1: expected a readable scenario file (No such file or "
+              "directory)");
+    EXPECT_EQ(e.line(), 1);
+  }
+}
+
+}  // namespace
+}  // namespace eachare::scenario
