@@ -1,0 +1,611 @@
+#include "node/asio/asio_transport.hpp"
+
+// GCC 12 at -O2 reports a false -Wmaybe-uninitialized inside std::vector when it inlines the
+// move of a std::optional<message> (a variant holding vectors). The code is correct; the
+// warning is a known GCC false positive, silenced for this file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <map>
+#include <utility>
+
+#include "node/core/errors.hpp"
+#include "node/core/peer_node.hpp"
+#include "node/protocol/peer_address.hpp"
+
+namespace eachare {
+
+std::optional<message> node_inbound_handler::on_message(const message& msg, std::string_view line) {
+  return node_.on_message(msg, line);
+}
+
+void node_inbound_handler::on_bad_input(std::string_view what) {
+  node_.on_bad_input(what);
+}
+
+namespace detail {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+class outbound_request;
+class inbound_session;
+
+std::string endpoint_text(const tcp::socket& socket) {
+  error_code ec;
+  const tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// State shared by the transport object and every connection it started, so a connection that
+// outlives the transport (its handler still queued in the io_context) never touches freed memory.
+struct transport_state : std::enable_shared_from_this<transport_state> {
+  transport_state(asio::io_context& io_context, address_book& address_book, transport_options opts)
+      : io(io_context),
+        book(address_book),
+        options(opts),
+        acceptor(io_context),
+        accept_retry(io_context) {}
+
+  asio::io_context& io;
+  address_book& book;
+  transport_options options;
+  inbound_handler* handler = nullptr;
+
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  bool accept_in_flight = false;
+  bool closed = false;
+  bool limit_warned = false;
+
+  std::size_t inbound_active = 0;
+  std::size_t outbound_active = 0;
+  std::uint64_t inbound_accepted = 0;
+  std::uint64_t next_id = 1;
+
+  // Requests that expect a reply, by (destination, reply type), oldest first: the quirk of §7
+  // completes them from the listener.
+  std::map<std::pair<peer_id, message_type>, std::deque<std::weak_ptr<outbound_request>>> pending;
+  std::map<std::uint64_t, std::weak_ptr<outbound_request>> outbound;
+  std::map<std::uint64_t, std::weak_ptr<inbound_session>> inbound;
+
+  void warn(std::string_view what) {
+    if (handler != nullptr) handler->on_bad_input(what);
+  }
+  void do_accept();
+  void on_accept(const error_code& ec, tcp::socket socket);
+  void inbound_finished(std::uint64_t id);
+  // Moves from msg and line only when it returns true.
+  bool try_complete_pending(message& msg, std::string& line);
+};
+
+// ---------------------------------------------------------------------------------------------
+// One outbound message: resolve, connect, write the line, maybe read one reply line, close.
+class outbound_request : public std::enable_shared_from_this<outbound_request> {
+ public:
+  outbound_request(std::shared_ptr<transport_state> state, std::uint64_t id, peer_id to,
+                   peer_address address, const message& msg, send_handler on_done)
+      : state_(std::move(state)),
+        id_(id),
+        to_(to),
+        address_(std::move(address)),
+        request_type_(msg.type()),
+        socket_(state_->io),
+        resolver_(state_->io),
+        timer_(state_->io),
+        on_done_(std::move(on_done)) {
+    line_ = encode(msg);
+    line_.push_back('\n');
+    if (const auto* dl = std::get_if<dl_body>(&msg.body)) {
+      dl_name_ = dl->name;
+      dl_index_ = dl->chunk_index;
+    }
+  }
+
+  std::uint64_t id() const { return id_; }
+  bool expects() const { return expects_reply(request_type_); }
+  message_type reply_type() const { return reply_type_for(request_type_); }
+  bool matches_file(const file_body& f) const {
+    return f.name == dl_name_ && f.chunk_index == dl_index_;
+  }
+
+  void start() {
+    arm(state_->options.connect_timeout);
+    error_code ec;
+    const auto ip = asio::ip::make_address_v4(address_.host, ec);
+    if (!ec) {
+      std::array<tcp::endpoint, 1> eps{tcp::endpoint(ip, address_.port)};
+      do_connect(eps);
+      return;
+    }
+    do_resolve();
+  }
+
+  // The reply came on a new connection to our listener (quirk §7).
+  void complete_from_listener(message& reply, std::string& line) {
+    std::optional<message> held(std::move(reply));
+    finish({}, std::move(held), std::move(line));
+  }
+
+  void cancel() { finish(errc::cancelled, std::nullopt, {}); }
+
+ private:
+  void arm(std::chrono::milliseconds after) {
+    const std::uint64_t gen = ++timer_gen_;
+    timer_.expires_after(after);
+    timer_.async_wait(
+        [self = shared_from_this(), gen](const error_code& ec) { self->on_deadline(ec, gen); });
+  }
+
+  void on_deadline(const error_code& ec, std::uint64_t gen) {
+    if (ec || gen != timer_gen_ || done_) return;
+    finish(waiting_late_reply_ ? std::error_code(errc::closed_without_reply)
+                               : std::error_code(errc::timed_out),
+           std::nullopt, {});
+  }
+
+  void do_resolve() {
+    resolver_.async_resolve(
+        address_.host, std::to_string(address_.port),
+        [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type results) {
+          self->on_resolve(ec, std::move(results));
+        });
+  }
+
+  void on_resolve(const error_code& ec, const tcp::resolver::results_type& results) {
+    if (done_) return;
+    if (ec) return finish(errc::unreachable, std::nullopt, {});
+    do_connect(results);
+  }
+
+  template <typename Endpoints>
+  void do_connect(const Endpoints& endpoints) {
+    asio::async_connect(socket_, endpoints,
+                        [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
+                          self->on_connect(ec);
+                        });
+  }
+
+  void on_connect(const error_code& ec) {
+    if (done_) return;
+    if (ec) return finish(asio_transport::map_error(ec), std::nullopt, {});
+    error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    arm(state_->options.reply_timeout);
+    do_write();
+  }
+
+  void do_write() {
+    asio::async_write(
+        socket_, asio::buffer(line_),
+        [self = shared_from_this()](const error_code& ec, std::size_t) { self->on_write(ec); });
+  }
+
+  void on_write(const error_code& ec) {
+    if (done_) return;
+    if (ec) return finish(asio_transport::map_error(ec), std::nullopt, {});
+    // Half-close: peers that read until EOF instead of '\n' still see the end of our line.
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    if (!expects()) return finish({}, std::nullopt, {});
+    do_read();
+  }
+
+  void do_read() {
+    asio::async_read_until(
+        socket_, asio::dynamic_buffer(reply_, state_->options.max_line_bytes + 1), '\n',
+        [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(const error_code& ec, std::size_t n) {
+    if (done_) return;
+    std::string line;
+    if (!ec) {
+      line = reply_.substr(0, n - 1);
+    } else if (ec == asio::error::eof && !reply_.empty()) {
+      line = std::move(reply_);  // quirk §7: no '\n' at all, the close ends the line
+    } else if (ec == asio::error::eof) {
+      // Nothing on this socket; the reply may still come on a new connection (quirk §7).
+      if (state_->options.late_reply_grace.count() <= 0) {
+        return finish(errc::closed_without_reply, std::nullopt, {});
+      }
+      waiting_late_reply_ = true;
+      error_code ignored;
+      socket_.close(ignored);
+      arm(state_->options.late_reply_grace);
+      return;
+    } else if (ec == asio::error::not_found) {
+      return finish(errc::line_too_long, std::nullopt, {});
+    } else {
+      return finish(asio_transport::map_error(ec), std::nullopt, {});
+    }
+    message reply;
+    if (!decode(line, reply).ok()) return finish(errc::malformed_reply, std::nullopt, line);
+    if (reply.type() != reply_type()) return finish(errc::unexpected_reply, std::nullopt, line);
+    finish({}, std::move(reply), std::move(line));
+  }
+
+  void finish(std::error_code ec, std::optional<message> reply, std::string line) {
+    if (done_) return;
+    done_ = true;
+    ++timer_gen_;
+    error_code ignored;
+    timer_.cancel();
+    resolver_.cancel();
+    socket_.close(ignored);
+    unregister();
+    // Posted: a completion never runs inside send(), close() or another connection's handler
+    // that is still touching its own state.
+    asio::post(state_->io, [done = std::move(on_done_), ec, reply = std::move(reply),
+                            line = std::move(line)]() mutable {
+      if (done) done(ec, std::move(reply), line);
+    });
+  }
+
+  void unregister() {
+    state_->outbound.erase(id_);
+    --state_->outbound_active;
+    if (!expects()) return;
+    auto it = state_->pending.find({to_, reply_type()});
+    if (it == state_->pending.end()) return;
+    auto& queue = it->second;
+    std::erase_if(queue, [this](const std::weak_ptr<outbound_request>& w) {
+      auto p = w.lock();
+      return !p || p.get() == this;
+    });
+    if (queue.empty()) state_->pending.erase(it);
+  }
+
+  std::shared_ptr<transport_state> state_;
+  std::uint64_t id_;
+  peer_id to_;
+  peer_address address_;
+  message_type request_type_;
+  std::string dl_name_;
+  std::uint64_t dl_index_ = 0;
+  tcp::socket socket_;
+  tcp::resolver resolver_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_gen_ = 0;
+  bool done_ = false;
+  bool waiting_late_reply_ = false;
+  std::string line_;
+  std::string reply_;
+  send_handler on_done_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// One inbound connection: read one line (bounded in size and time), hand it over, write at most
+// one reply, close.
+class inbound_session : public std::enable_shared_from_this<inbound_session> {
+ public:
+  inbound_session(std::shared_ptr<transport_state> state, std::uint64_t id, tcp::socket socket)
+      : state_(std::move(state)), id_(id), socket_(std::move(socket)), timer_(state_->io) {}
+
+  void start() {
+    remote_ = endpoint_text(socket_);
+    phase_ = phase::reading;
+    arm(state_->options.read_timeout);
+    do_read();
+  }
+
+  void cancel() { finish(); }
+
+ private:
+  enum class phase { reading, writing, draining };
+
+  void arm(std::chrono::milliseconds after) {
+    const std::uint64_t gen = ++timer_gen_;
+    timer_.expires_after(after);
+    timer_.async_wait(
+        [self = shared_from_this(), gen](const error_code& ec) { self->on_deadline(ec, gen); });
+  }
+
+  void on_deadline(const error_code& ec, std::uint64_t gen) {
+    if (ec || gen != timer_gen_ || done_) return;
+    const auto ms = std::to_string(state_->options.read_timeout.count());
+    if (phase_ == phase::reading) {
+      state_->warn("no complete line from " + remote_ + " within " + ms + " ms; connection closed");
+    } else if (phase_ == phase::writing) {
+      state_->warn("reply to " + remote_ + " not taken within " + ms + " ms; connection closed");
+    }
+    finish();
+  }
+
+  void do_read() {
+    asio::async_read_until(
+        socket_, asio::dynamic_buffer(buffer_, state_->options.max_line_bytes + 1), '\n',
+        [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); });
+  }
+
+  void on_read(const error_code& ec, std::size_t n) {
+    if (done_) return;
+    std::string line;
+    if (!ec) {
+      line = buffer_.substr(0, n - 1);
+    } else if (ec == asio::error::eof && !buffer_.empty()) {
+      line = std::move(buffer_);  // quirk §7: no '\n', the close ends the line
+    } else if (ec == asio::error::not_found) {
+      state_->warn("line from " + remote_ + " longer than " +
+                   std::to_string(state_->options.max_line_bytes) + " bytes; connection closed");
+      return finish();
+    } else {
+      return finish();  // closed without a line (a probe), or broken: nothing to say
+    }
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+    handle(std::move(line));
+  }
+
+  void handle(std::string line) {
+    message msg;
+    const decode_status status = decode(line, msg);
+    if (!status.ok()) {
+      const std::string detail =
+          status.detail.empty() ? std::string(to_string(status.error)) : status.detail;
+      state_->warn("malformed message from " + remote_ + ": " + detail);
+      return finish();
+    }
+    if (is_reply_type(msg.type()) && state_->try_complete_pending(msg, line)) return finish();
+    if (state_->handler == nullptr) return finish();
+    std::optional<message> reply = state_->handler->on_message(msg, line);
+    if (done_) return;  // the transport was closed from inside the handler
+    if (!reply) return finish();
+    out_ = encode(*reply);
+    out_.push_back('\n');
+    phase_ = phase::writing;
+    arm(state_->options.read_timeout);
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = shared_from_this()](const error_code& wec, std::size_t) { self->on_write(wec); });
+  }
+
+  void on_write(const error_code& ec) {
+    if (done_) return;
+    out_.clear();
+    out_.shrink_to_fit();
+    if (ec) return finish();
+    // Lingering close: wait for the client's EOF so closing with unread input never resets the
+    // connection under a reply the client has not read yet.
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    phase_ = phase::draining;
+    arm(std::min(state_->options.read_timeout, std::chrono::milliseconds(2000)));
+    do_drain();
+  }
+
+  void do_drain() {
+    socket_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](const error_code& ec, std::size_t) {
+                              if (self->done_) return;
+                              if (ec) return self->finish();
+                              self->do_drain();
+                            });
+  }
+
+  void finish() {
+    if (done_) return;
+    done_ = true;
+    ++timer_gen_;
+    timer_.cancel();
+    error_code ignored;
+    socket_.close(ignored);
+    state_->inbound_finished(id_);
+  }
+
+  std::shared_ptr<transport_state> state_;
+  std::uint64_t id_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_gen_ = 0;
+  phase phase_ = phase::reading;
+  bool done_ = false;
+  std::string remote_;
+  std::string buffer_;
+  std::string out_;
+  std::array<char, 512> drain_{};
+};
+
+void transport_state::do_accept() {
+  if (closed || accept_in_flight || !acceptor.is_open()) return;
+  if (inbound_active >= options.max_inbound_connections) {
+    if (!limit_warned) {
+      limit_warned = true;
+      warn("inbound connection limit (" + std::to_string(options.max_inbound_connections) +
+           ") reached; new connections wait");
+    }
+    return;  // inbound_finished() resumes accepting
+  }
+  accept_in_flight = true;
+  acceptor.async_accept([self = shared_from_this()](const error_code& ec, tcp::socket socket) {
+    self->on_accept(ec, std::move(socket));
+  });
+}
+
+void transport_state::on_accept(const error_code& ec, tcp::socket socket) {
+  accept_in_flight = false;
+  if (closed) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    // E.g. out of file descriptors: back off briefly instead of spinning.
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([self = shared_from_this()](const error_code& wec) {
+      if (!wec) self->do_accept();
+    });
+    return;
+  }
+  ++inbound_accepted;
+  ++inbound_active;
+  const std::uint64_t id = next_id++;
+  auto session = std::make_shared<inbound_session>(shared_from_this(), id, std::move(socket));
+  inbound.emplace(id, session);
+  session->start();
+  do_accept();
+}
+
+void transport_state::inbound_finished(std::uint64_t id) {
+  inbound.erase(id);
+  --inbound_active;
+  if (inbound_active < options.max_inbound_connections) limit_warned = false;
+  do_accept();
+}
+
+bool transport_state::try_complete_pending(message& msg, std::string& line) {
+  const peer_id from = book.find(msg.origin);
+  if (from == no_peer) return false;
+  auto it = pending.find({from, msg.type()});
+  if (it == pending.end()) return false;
+  std::shared_ptr<outbound_request> chosen;
+  if (const auto* f = std::get_if<file_body>(&msg.body)) {
+    for (auto& w : it->second) {
+      auto p = w.lock();
+      if (p && p->matches_file(*f)) {
+        chosen = p;
+        break;
+      }
+    }
+  }
+  if (!chosen) {
+    for (auto& w : it->second) {
+      if ((chosen = w.lock())) break;
+    }
+  }
+  if (!chosen) return false;
+  chosen->complete_from_listener(msg, line);
+  return true;
+}
+
+}  // namespace detail
+
+// -----------------------------------------------------------------------------------------------
+
+asio_transport::asio_transport(boost::asio::io_context& io, address_book& book,
+                               transport_options options)
+    : state_(std::make_shared<detail::transport_state>(io, book, options)) {}
+
+asio_transport::~asio_transport() {
+  close();
+}
+
+void asio_transport::set_inbound_handler(inbound_handler* handler) {
+  state_->handler = handler;
+}
+
+std::error_code asio_transport::listen(std::string_view host, std::uint16_t port) {
+  namespace asio = boost::asio;
+  using tcp = asio::ip::tcp;
+  boost::system::error_code ec;
+  tcp::endpoint endpoint;
+  const auto ip = asio::ip::make_address_v4(std::string(host), ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(ip, port);
+  } else {
+    tcp::resolver resolver(state_->io);
+    auto results = resolver.resolve(tcp::v4(), std::string(host), std::to_string(port), ec);
+    if (ec || results.empty()) return errc::unreachable;
+    endpoint = results.begin()->endpoint();
+  }
+  auto& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) return ec;
+  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  acceptor.bind(endpoint, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    return ec;
+  }
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    return ec;
+  }
+  state_->closed = false;
+  state_->do_accept();
+  return {};
+}
+
+std::uint16_t asio_transport::local_port() const {
+  boost::system::error_code ec;
+  if (!state_->acceptor.is_open()) return 0;
+  const auto ep = state_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void asio_transport::close() {
+  auto& st = *state_;
+  if (st.closed) return;
+  st.closed = true;
+  boost::system::error_code ignored;
+  st.acceptor.close(ignored);
+  st.accept_retry.cancel();
+  // Copy first: cancelling unregisters from these maps.
+  std::vector<std::shared_ptr<detail::outbound_request>> out;
+  for (auto& [id, w] : st.outbound) {
+    if (auto p = w.lock()) out.push_back(p);
+  }
+  std::vector<std::shared_ptr<detail::inbound_session>> in;
+  for (auto& [id, w] : st.inbound) {
+    if (auto p = w.lock()) in.push_back(p);
+  }
+  for (auto& p : out) p->cancel();
+  for (auto& p : in) p->cancel();
+}
+
+void asio_transport::send(peer_id to, const message& msg, send_handler on_done) {
+  auto& st = *state_;
+  std::optional<peer_address> address;
+  if (to < st.book.size()) address = peer_address::parse(st.book.name(to));
+  if (!address || st.closed) {
+    const std::error_code ec =
+        st.closed ? std::error_code(errc::cancelled) : std::error_code(errc::unreachable);
+    boost::asio::post(st.io, [on_done = std::move(on_done), ec] {
+      if (on_done) on_done(ec, std::nullopt, {});
+    });
+    return;
+  }
+  const std::uint64_t id = st.next_id++;
+  auto request = std::make_shared<detail::outbound_request>(state_, id, to, std::move(*address),
+                                                            msg, std::move(on_done));
+  ++st.outbound_active;
+  st.outbound.emplace(id, request);
+  if (request->expects()) st.pending[{to, request->reply_type()}].push_back(request);
+  request->start();
+}
+
+std::size_t asio_transport::inbound_active() const {
+  return state_->inbound_active;
+}
+std::size_t asio_transport::outbound_active() const {
+  return state_->outbound_active;
+}
+std::uint64_t asio_transport::inbound_accepted() const {
+  return state_->inbound_accepted;
+}
+
+std::error_code asio_transport::map_error(const boost::system::error_code& ec) {
+  namespace error = boost::asio::error;
+  if (!ec) return {};
+  if (ec == error::connection_refused) return errc::connection_refused;
+  if (ec == error::timed_out) return errc::timed_out;
+  if (ec == error::connection_reset || ec == error::broken_pipe ||
+      ec == error::connection_aborted) {
+    return errc::connection_reset;
+  }
+  if (ec == error::eof) return errc::closed_without_reply;
+  if (ec == error::host_not_found || ec == error::host_not_found_try_again ||
+      ec == error::network_unreachable || ec == error::host_unreachable || ec == error::no_data) {
+    return errc::unreachable;
+  }
+  if (ec == error::operation_aborted) return errc::cancelled;
+  return errc::connection_reset;
+}
+
+}  // namespace eachare

@@ -1,0 +1,110 @@
+// asio_transport: eachare::transport over real TCP, plus the listener that feeds inbound lines to
+// the node (protocol.md §2 connection model): every outbound message opens a NEW connection,
+// writes one line and, for GET_PEERS / LS / DL, reads one reply line on the same socket; the
+// listener reads one line per connection, hands it to the node, writes at most one reply, closes.
+// It also accepts the quirk of protocol.md §7: a reply arriving on a new connection to our
+// listener completes the matching request that is still waiting.
+//
+// Threading rule: everything runs on the one thread that runs the io_context (the node's
+// executor). send(), listen() and close() must be called there (or before the io_context runs);
+// other threads only post into it. Completions are always posted, never called inside send().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "node/asio/asio.hpp"
+#include "node/core/address_book.hpp"
+#include "node/core/ports.hpp"
+#include "node/protocol/codec.hpp"
+#include "node/protocol/message.hpp"
+
+namespace eachare {
+
+class peer_node;
+
+struct transport_options {
+  // Outbound: resolve + connect must finish within this.
+  std::chrono::milliseconds connect_timeout{3000};
+  // Outbound: from the request written to the whole reply line read.
+  std::chrono::milliseconds reply_timeout{10000};
+  // Inbound: a client must deliver its whole line within this, and read our reply within it.
+  std::chrono::milliseconds read_timeout{10000};
+  // A peer that closes our request socket without a reply may still answer on a new connection
+  // to our listener (quirk §7); the request waits this long for that before failing.
+  std::chrono::milliseconds late_reply_grace{500};
+  // Inbound connections handled at once; beyond it we stop accepting (the kernel backlog holds
+  // the rest) until one finishes.
+  std::size_t max_inbound_connections = 256;
+  // Longest line read in either direction, '\n' excluded.
+  std::size_t max_line_bytes = limits::max_line_bytes;
+};
+
+// Where inbound traffic goes. peer_node has exactly these members; tests provide fakes.
+class inbound_handler {
+ public:
+  virtual ~inbound_handler() = default;
+  // A decoded request; returns the reply to write on the same connection, if any.
+  virtual std::optional<message> on_message(const message& msg, std::string_view line) = 0;
+  // A one-line description of bad input (malformed, over-long or stalled line).
+  virtual void on_bad_input(std::string_view what) = 0;
+};
+
+// Forwards inbound traffic to a peer_node.
+class node_inbound_handler final : public inbound_handler {
+ public:
+  explicit node_inbound_handler(peer_node& node) : node_(node) {}
+  std::optional<message> on_message(const message& msg, std::string_view line) override;
+  void on_bad_input(std::string_view what) override;
+
+ private:
+  peer_node& node_;
+};
+
+namespace detail {
+struct transport_state;
+}
+
+class asio_transport final : public transport {
+ public:
+  asio_transport(boost::asio::io_context& io, address_book& book, transport_options options = {});
+  ~asio_transport() override;
+  asio_transport(const asio_transport&) = delete;
+  asio_transport& operator=(const asio_transport&) = delete;
+
+  // Where inbound messages go. Set before listen(); the handler must outlive the transport or
+  // close().
+  void set_inbound_handler(inbound_handler* handler);
+
+  // Binds `host:port` (an IPv4 literal or a name resolving to one; port 0 picks a free port) and
+  // starts accepting. Errors: the OS's (e.g. address_in_use), or errc::unreachable when the host
+  // does not resolve.
+  std::error_code listen(std::string_view host, std::uint16_t port);
+  // The bound port (useful after listen(host, 0)); 0 when not listening.
+  std::uint16_t local_port() const;
+
+  // Stops accepting and abandons every connection: pending requests complete with
+  // errc::cancelled. Idempotent.
+  void close();
+
+  void send(peer_id to, const message& msg, send_handler on_done) override;
+
+  // Counters, for tests and measurements.
+  std::size_t inbound_active() const;
+  std::size_t outbound_active() const;
+  std::uint64_t inbound_accepted() const;
+
+  // Maps an Asio/system error of an outbound exchange to errc.
+  static std::error_code map_error(const boost::system::error_code& ec);
+
+ private:
+  std::shared_ptr<detail::transport_state> state_;
+};
+
+}  // namespace eachare
