@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,7 +31,8 @@ class address_book {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept;
   };
-  std::vector<std::string> names_;
+  // A deque, not a vector: growing it never moves the strings, so name() references stay valid.
+  std::deque<std::string> names_;
   std::unordered_map<std::string, peer_id, sv_hash, std::equal_to<>> ids_;
 };
 

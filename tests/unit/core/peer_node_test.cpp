@@ -1,0 +1,902 @@
+#include "node/core/peer_node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "node/core/download.hpp"
+#include "node/core/errors.hpp"
+#include "tests/support/fake_transport.hpp"
+#include "tests/support/manual_scheduler.hpp"
+#include "tests/support/memory_store.hpp"
+#include "tests/support/recording_observer.hpp"
+
+namespace eachare {
+namespace {
+
+using test::fake_transport;
+using test::manual_scheduler;
+using test::memory_store;
+using test::recording_observer;
+using test::send_outcome;
+using strings = std::vector<std::string>;
+using namespace std::chrono_literals;
+
+constexpr const char* self_addr = "127.0.0.1:9001";
+constexpr const char* p2 = "127.0.0.1:9002";
+constexpr const char* p3 = "127.0.0.1:9003";
+constexpr const char* p4 = "127.0.0.1:9004";
+
+message make_msg(std::string origin, std::uint64_t clock, message_body body) {
+  message m;
+  m.origin = std::move(origin);
+  m.clock = clock;
+  m.body = std::move(body);
+  return m;
+}
+
+// 1000 bytes that are not all alike, so a misplaced chunk shows.
+std::string thousand_bytes() {
+  std::string s(1000, '\0');
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>((i * 7 + i / 256) % 256);
+  return s;
+}
+
+node_config config_with(std::vector<std::string> neighbours, int ep = 3) {
+  node_config c;
+  c.self = self_addr;
+  c.ep = ep;
+  c.neighbours = std::move(neighbours);
+  return c;
+}
+
+// One node under test with every port faked. Ports are declared before the node so they
+// outlive it.
+struct harness {
+  explicit harness(node_config config) { make(std::move(config)); }
+  harness() : harness(config_with({p2, p3})) {}
+
+  void make(node_config config) {
+    node = std::make_unique<peer_node>(std::move(config), book, net, sched, files, obs);
+    node->start();
+  }
+
+  peer_id id(std::string_view address) { return book.intern(address); }
+  const peer_record& record(std::string_view address) {
+    const peer_record* r = node->peers().find(book.find(address));
+    EXPECT_NE(r, nullptr) << address;
+    static const peer_record none{};
+    return r ? *r : none;
+  }
+  // A direct HELLO from `address`, making it ONLINE.
+  void hello_from(std::string_view address, std::uint64_t clock = 1) {
+    node->on_message(make_msg(std::string(address), clock, hello_body{}), "");
+  }
+  void command(const command& c) { node->on_command(c); }
+
+  address_book book;
+  fake_transport net;
+  manual_scheduler sched;
+  memory_store files;
+  recording_observer obs{book};
+  std::unique_ptr<peer_node> node;
+};
+
+// Remote peers scripted at the message level: they list and serve their files, accept HELLO
+// and BYE, answer GET_PEERS with an empty list. `refuse_dl` lets a test fail chosen requests.
+struct remote_peers {
+  address_book& book;
+  std::map<peer_id, std::map<std::string, std::string>> files;
+  std::function<bool(peer_id, const dl_body&)> refuse_dl;
+  std::uint64_t clock = 100;
+
+  std::optional<send_outcome> operator()(peer_id to, const message& m) {
+    const std::string& origin = book.name(to);
+    auto& mine = files[to];
+    switch (m.type()) {
+      case message_type::ls: {
+        ls_list_body body;
+        for (const auto& [name, content] : mine) body.files.push_back({name, content.size()});
+        return send_outcome{{}, make_msg(origin, ++clock, std::move(body))};
+      }
+      case message_type::dl: {
+        const auto& dl = std::get<dl_body>(m.body);
+        if (refuse_dl && refuse_dl(to, dl)) {
+          return send_outcome{make_error_code(errc::connection_refused), std::nullopt};
+        }
+        const std::string& content = mine.at(dl.name);
+        const chunk_range r = chunk_bounds(content.size(), dl.chunk_size, dl.chunk_index);
+        file_body f{dl.name, r.length, dl.chunk_index, content.substr(r.offset, r.length)};
+        return send_outcome{{}, make_msg(origin, ++clock, std::move(f))};
+      }
+      case message_type::get_peers:
+        return send_outcome{{}, make_msg(origin, ++clock, peer_list_body{})};
+      default:
+        return send_outcome{};
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Start, HELLO and the clock.
+
+TEST(PeerNode, StartAddsNeighboursOffline) {
+  harness h;
+  EXPECT_EQ(h.obs.events(),
+            (strings{"added 127.0.0.1:9002 OFFLINE", "added 127.0.0.1:9003 OFFLINE"}));
+  EXPECT_EQ(h.node->peers().size(), 2u);
+  EXPECT_EQ(h.node->peers().online_count(), 0u);
+  EXPECT_EQ(h.node->clock(), 0u);
+  EXPECT_EQ(h.net.send_count(), 0u);
+}
+
+TEST(PeerNode, StartSkipsSelfAndDuplicateNeighbours) {
+  harness h(config_with({p2, self_addr, p2}));
+  EXPECT_EQ(h.obs.events(), (strings{"added 127.0.0.1:9002 OFFLINE"}));
+  EXPECT_EQ(h.node->peers().size(), 1u);
+}
+
+TEST(PeerNode, HelloTicksTheClockBeforeAnnouncingTheSend) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_hello{h.id(p2)});
+  EXPECT_EQ(h.obs.events(), (strings{"clock 1", "send 127.0.0.1:9002 HELLO"}));
+  ASSERT_EQ(h.net.send_count(), 1u);
+  EXPECT_EQ(h.net.sent(0).to, h.id(p2));
+  EXPECT_EQ(h.net.sent(0).msg, make_msg(self_addr, 1, hello_body{}));
+  EXPECT_EQ(h.node->operations_in_flight(), 1u);
+
+  h.net.succeed(0);
+  EXPECT_EQ(h.obs.events().size(), 2u) << "completion must wait for delivery";
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events().back(), "updated 127.0.0.1:9002 ONLINE");
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.node->peers().online_count(), 1u);
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, FailedSendMarksPeerOfflineAfterCountingItsTick) {
+  harness h;
+  h.hello_from(p2, 3);
+  h.obs.clear();
+  h.command(cmd_hello{h.id(p2)});
+  h.net.complete(0, errc::connection_refused);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events(), (strings{"clock 5", "send 127.0.0.1:9002 HELLO",
+                                     "send failed 127.0.0.1:9002 connection refused",
+                                     "updated 127.0.0.1:9002 OFFLINE"}));
+  EXPECT_EQ(h.node->clock(), 5u);
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+  EXPECT_EQ(h.record(p2).clock, 3u) << "a failed send leaves the stored clock alone";
+  EXPECT_EQ(h.node->peers().online_count(), 0u);
+}
+
+TEST(PeerNode, HelloToUnknownPeerAddsItFirst) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_hello{h.id(p4)});
+  EXPECT_EQ(h.obs.events(),
+            (strings{"added 127.0.0.1:9004 OFFLINE", "clock 1", "send 127.0.0.1:9004 HELLO"}));
+}
+
+TEST(PeerNode, HelloToNoPeerOrSelfIsRefused) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_hello{no_peer});
+  h.command(cmd_hello{h.node->self()});
+  h.command(cmd_hello{12345});
+  EXPECT_EQ(h.obs.count("refused"), 3u);
+  EXPECT_EQ(h.net.send_count(), 0u);
+  EXPECT_EQ(h.node->clock(), 0u);
+}
+
+TEST(PeerNode, ReceivingHelloTakesMaxPlusOneAndMarksSenderOnline) {
+  harness h;
+  h.obs.clear();
+  EXPECT_EQ(h.node->on_message(make_msg(p2, 5, hello_body{}), "x"), std::nullopt);
+  EXPECT_EQ(h.obs.events(),
+            (strings{"request 127.0.0.1:9002 HELLO", "clock 6", "updated 127.0.0.1:9002 ONLINE"}));
+  EXPECT_EQ(h.record(p2).clock, 5u);
+  // A smaller received clock: the local one still moves by one.
+  h.hello_from(p2, 2);
+  EXPECT_EQ(h.node->clock(), 7u);
+  EXPECT_EQ(h.record(p2).clock, 5u);
+  EXPECT_EQ(h.net.send_count(), 0u) << "HELLO gets no reply";
+}
+
+TEST(PeerNode, PartOneIgnoresTheReceivedClock) {
+  harness h(config_with({p2}, /*ep=*/1));
+  h.hello_from(p2, 50);
+  EXPECT_EQ(h.node->clock(), 1u);
+  EXPECT_EQ(h.record(p2).clock, 0u) << "part 1 lists every clock as 0";
+  h.hello_from(p2, 50);
+  EXPECT_EQ(h.node->clock(), 2u);
+}
+
+TEST(PeerNode, UnknownSenderIsAddedOnline) {
+  harness h;
+  h.obs.clear();
+  h.hello_from(p4, 2);
+  EXPECT_EQ(h.obs.events().back(), "added 127.0.0.1:9004 ONLINE");
+  EXPECT_EQ(h.node->peers().records().back().id, h.id(p4));
+}
+
+TEST(PeerNode, ByeMarksSenderOffline) {
+  harness h;
+  h.hello_from(p2, 1);
+  h.obs.clear();
+  EXPECT_EQ(h.node->on_message(make_msg(p2, 4, bye_body{}), ""), std::nullopt);
+  EXPECT_EQ(h.obs.events(),
+            (strings{"request 127.0.0.1:9002 BYE", "clock 5", "updated 127.0.0.1:9002 OFFLINE"}));
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+  EXPECT_EQ(h.node->peers().online_count(), 0u);
+}
+
+TEST(PeerNode, ReplyTypeArrivingAsRequestIsOnlyADirectUpdate) {
+  harness h;
+  peer_list_body list;
+  list.entries.push_back({p4, peer_status::online, 9});
+  EXPECT_EQ(h.node->on_message(make_msg(p2, 3, std::move(list)), ""), std::nullopt);
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.node->peers().find(h.book.find(p4)), nullptr) << "entries are not applied";
+  EXPECT_EQ(h.net.send_count(), 0u);
+  EXPECT_EQ(h.node->clock(), 4u);
+}
+
+TEST(PeerNode, BadInputIsOneWarningAndNoStateChange) {
+  harness h;
+  h.obs.clear();
+  h.node->on_bad_input("malformed line from 127.0.0.1:5555: bad clock field");
+  EXPECT_EQ(h.obs.events(),
+            (strings{"warning malformed line from 127.0.0.1:5555: bad clock field"}));
+  EXPECT_EQ(h.node->clock(), 0u);
+  EXPECT_EQ(h.node->peers().size(), 2u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET_PEERS / PEER_LIST.
+
+TEST(PeerNode, GetPeersReplyExcludesRequesterAndListsStoredClocks) {
+  harness h;
+  h.hello_from(p3, 4);
+  h.hello_from(p4, 1);
+  h.obs.clear();
+  const auto reply = h.node->on_message(make_msg(p2, 2, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->origin, self_addr);
+  EXPECT_EQ(reply->clock, 8u);  // HELLOs took it to 5 and 6, GET_PEERS to 7, the reply to 8
+  const auto& entries = std::get<peer_list_body>(reply->body).entries;
+  EXPECT_EQ(entries,
+            (std::vector<peer_entry>{{p3, peer_status::online, 4}, {p4, peer_status::online, 1}}));
+  EXPECT_EQ(h.obs.events(),
+            (strings{"request 127.0.0.1:9002 GET_PEERS", "clock 7", "updated 127.0.0.1:9002 ONLINE",
+                     "clock 8", "send 127.0.0.1:9002 PEER_LIST 2"}));
+  EXPECT_EQ(h.net.send_count(), 0u) << "the reply goes back on the same connection";
+}
+
+TEST(PeerNode, GetPeersFromTheOnlyPeerGetsAnEmptyList) {
+  harness h(config_with({}));
+  const auto reply = h.node->on_message(make_msg(p2, 1, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_TRUE(std::get<peer_list_body>(reply->body).entries.empty());
+}
+
+TEST(PeerNode, PeerListAddsUnknownUpdatesOnGreaterClockAndSkipsSelf) {
+  harness h;
+  h.command(cmd_get_peers{});
+  ASSERT_EQ(h.net.send_count(), 2u);
+  EXPECT_EQ(h.net.sent(0).to, h.id(p2));
+  EXPECT_EQ(h.net.sent(1).to, h.id(p3));
+  h.obs.clear();
+
+  peer_list_body from2;
+  from2.entries = {{self_addr, peer_status::online, 9},
+                   {p3, peer_status::online, 2},
+                   {p4, peer_status::offline, 7}};
+  h.net.reply(0, make_msg(p2, 3, std::move(from2)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events(),
+            (strings{"reply 127.0.0.1:9002 PEER_LIST 3", "clock 4", "updated 127.0.0.1:9002 ONLINE",
+                     "updated 127.0.0.1:9003 ONLINE", "added 127.0.0.1:9004 OFFLINE"}));
+  EXPECT_EQ(h.record(p3).clock, 2u);
+  EXPECT_EQ(h.record(p4).clock, 7u);
+  EXPECT_EQ(h.node->peers().find(h.node->self()), nullptr);
+
+  h.obs.clear();
+  peer_list_body from3;
+  from3.entries = {{p4, peer_status::online, 7},    // equal clock: no update
+                   {p2, peer_status::offline, 1}};  // older than the stored 3: no update
+  h.net.reply(1, make_msg(p3, 1, std::move(from3)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events(), (strings{"reply 127.0.0.1:9003 PEER_LIST 2", "clock 5",
+                                     "updated 127.0.0.1:9003 ONLINE", "get_peers done"}));
+  EXPECT_EQ(h.record(p4).status, peer_status::offline);
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, GetPeersAsksOnlyTheSnapshotTakenAtTheStart) {
+  harness h;
+  h.command(cmd_get_peers{});
+  peer_list_body list;
+  list.entries = {{p4, peer_status::online, 1}};
+  h.net.reply(0, make_msg(p2, 1, std::move(list)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.node->peers().size(), 3u);
+  EXPECT_EQ(h.obs.count("get_peers done"), 0u);
+  h.net.complete(1, errc::timed_out);
+  h.net.deliver_all();
+  EXPECT_EQ(h.net.send_count(), 2u) << "peer learned meanwhile is not asked in this round";
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+  EXPECT_EQ(h.record(p3).status, peer_status::offline);
+  EXPECT_EQ(h.record(p4).status, peer_status::online);
+}
+
+TEST(PeerNode, GetPeersAsksOfflinePeersToo) {
+  harness h;
+  h.hello_from(p3);
+  h.command(cmd_get_peers{});
+  EXPECT_EQ(h.net.send_count(), 2u);
+}
+
+TEST(PeerNode, GetPeersWithNoPeersIsDoneAtOnce) {
+  harness h(config_with({}));
+  h.command(cmd_get_peers{});
+  EXPECT_EQ(h.obs.events(), (strings{"get_peers done"}));
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+}
+
+std::vector<peer_id> fanout_targets(std::uint64_t seed, std::uint32_t fanout) {
+  std::vector<std::string> neighbours;
+  for (int port = 9002; port < 9012; ++port)
+    neighbours.push_back("127.0.0.1:" + std::to_string(port));
+  node_config c = config_with(neighbours);
+  c.rng_seed = seed;
+  harness h(c);
+  h.command(cmd_get_peers{fanout});
+  std::vector<peer_id> to;
+  for (const auto& s : h.net.sends()) to.push_back(s.to);
+  return to;
+}
+
+TEST(PeerNode, FanoutPicksDistinctPeersDeterministicallyForASeed) {
+  const auto a = fanout_targets(7, 3);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_TRUE(a[0] < a[1] && a[1] < a[2]) << "distinct, in table order";
+  EXPECT_EQ(fanout_targets(7, 3), a);
+  bool some_seed_differs = false;
+  for (std::uint64_t seed = 1; seed < 20; ++seed) some_seed_differs |= fanout_targets(seed, 3) != a;
+  EXPECT_TRUE(some_seed_differs);
+  EXPECT_EQ(fanout_targets(7, 10).size(), 10u);
+  EXPECT_EQ(fanout_targets(7, 50).size(), 10u) << "fanout above the table size asks everyone";
+}
+
+TEST(PeerNode, FanoutRoundsDrawAgainEachTime) {
+  std::vector<std::string> neighbours;
+  for (int port = 9002; port < 9032; ++port)
+    neighbours.push_back("127.0.0.1:" + std::to_string(port));
+  harness h(config_with(neighbours));
+  std::set<peer_id> asked;
+  for (int round = 0; round < 10; ++round) h.command(cmd_get_peers{2});
+  for (const auto& s : h.net.sends()) asked.insert(s.to);
+  EXPECT_EQ(h.net.send_count(), 20u);
+  EXPECT_GT(asked.size(), 2u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search.
+
+TEST(PeerNode, SearchAsksOnlineFromTableAndGroupsByNameAndSize) {
+  harness h(config_with({p2, p3, p4, "127.0.0.1:9005"}));
+  h.hello_from(p2);
+  h.hello_from(p3);
+  h.hello_from(p4);
+  h.command(cmd_search{});
+  ASSERT_EQ(h.net.send_count(), 3u) << "9005 is OFFLINE";
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(h.net.sent(i).msg.type(), message_type::ls);
+
+  // Replies arrive in reverse order; the table is still in table order.
+  h.net.reply(2, make_msg(p4, 1, ls_list_body{{{"a.txt", 5}}}));
+  h.net.deliver_all();
+  h.net.reply(1, make_msg(p3, 1, ls_list_body{{{"mil.txt", 1000}, {"a.txt", 6}}}));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.count("search"), 0u);
+  h.net.reply(0, make_msg(p2, 1, ls_list_body{{{"mil.txt", 1000}, {"hello.txt", 7}}}));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events().back(),
+            "search mil.txt:1000@127.0.0.1:9002,127.0.0.1:9003 hello.txt:7@127.0.0.1:9002 "
+            "a.txt:6@127.0.0.1:9003 a.txt:5@127.0.0.1:9004");
+  ASSERT_EQ(h.node->last_search().size(), 4u);
+  EXPECT_EQ(h.node->last_search()[0].holders, (std::vector<peer_id>{h.id(p2), h.id(p3)}));
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, SearchSkipsFailedPeersAndMarksThemOffline) {
+  harness h;
+  h.hello_from(p2);
+  h.hello_from(p3);
+  h.command(cmd_search{});
+  h.net.complete(0, errc::connection_reset);
+  h.net.reply(1, make_msg(p3, 1, ls_list_body{{{"x", 1}}}));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events().back(), "search x:1@127.0.0.1:9003");
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+}
+
+TEST(PeerNode, SearchWithNoOnlinePeerGivesAnEmptyTableAtOnce) {
+  harness h;
+  h.command(cmd_search{});
+  EXPECT_EQ(h.obs.events().back(), "search");
+  EXPECT_TRUE(h.node->last_search().empty());
+  EXPECT_EQ(h.net.send_count(), 0u);
+}
+
+TEST(PeerNode, LsReplyListsTheSharedFiles) {
+  harness h;
+  h.files.put("b.txt", "bb");
+  h.files.put("a.txt", "a");
+  h.files.put("has space", "no");
+  const auto reply = h.node->on_message(make_msg(p2, 1, ls_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(std::get<ls_list_body>(reply->body).files,
+            (std::vector<file_entry>{{"a.txt", 1}, {"b.txt", 2}}));
+}
+
+TEST(PeerNode, ListLocalShowsTheStore) {
+  harness h;
+  h.files.put("a.txt", "abc");
+  h.obs.clear();
+  h.command(cmd_list_local{});
+  EXPECT_EQ(h.obs.events(), (strings{"local a.txt:3"}));
+}
+
+TEST(PeerNode, ListPeersShowsInsertionOrder) {
+  harness h;
+  h.hello_from(p4);
+  h.hello_from(p3);
+  h.obs.clear();
+  h.command(cmd_list_peers{});
+  EXPECT_EQ(h.obs.events(), (strings{"peers 127.0.0.1:9002:OFFLINE 127.0.0.1:9003:ONLINE "
+                                     "127.0.0.1:9004:ONLINE"}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving DL.
+
+TEST(PeerNode, DlServesTheRequestedChunkWithItsRealSize) {
+  harness h;
+  const std::string content = thousand_bytes();
+  h.files.put("mil.txt", content);
+  const auto reply = h.node->on_message(make_msg(p2, 1, dl_body{"mil.txt", 256, 3}), "");
+  ASSERT_TRUE(reply.has_value());
+  const auto& f = std::get<file_body>(reply->body);
+  EXPECT_EQ(f.name, "mil.txt");
+  EXPECT_EQ(f.chunk_index, 3u);
+  EXPECT_EQ(f.size_field, 232u);
+  EXPECT_EQ(f.data, content.substr(768));
+  EXPECT_EQ(h.obs.events().back(), "send 127.0.0.1:9002 FILE mil.txt 232 3");
+}
+
+TEST(PeerNode, DlWithChunkSizeZeroServesTheWholeFile) {
+  harness h;
+  h.files.put("mil.txt", thousand_bytes());
+  const auto reply = h.node->on_message(make_msg(p2, 1, dl_body{"mil.txt", 0, 0}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(std::get<file_body>(reply->body).data, thousand_bytes());
+}
+
+TEST(PeerNode, DlPastTheEndGetsAnEmptyChunk) {
+  harness h;
+  h.files.put("mil.txt", thousand_bytes());
+  const auto reply = h.node->on_message(make_msg(p2, 1, dl_body{"mil.txt", 256, 9}), "");
+  ASSERT_TRUE(reply.has_value());
+  const auto& f = std::get<file_body>(reply->body);
+  EXPECT_TRUE(f.data.empty());
+  EXPECT_EQ(f.size_field, 0u);
+  EXPECT_EQ(f.chunk_index, 9u);
+}
+
+TEST(PeerNode, DlOfAnUnsafeOrMissingNameIsRefusedWithAWarningAndNoReply) {
+  harness h;
+  h.files.put("mil.txt", thousand_bytes());
+  h.files.put_directory("dir");
+  for (const char* name :
+       {"../../etc/passwd", "/etc/passwd", "sub/mil.txt", "..", "a\\b", "nope.txt", "dir"}) {
+    SCOPED_TRACE(name);
+    h.obs.clear();
+    const std::uint64_t clock_before = h.node->clock();
+    EXPECT_EQ(h.node->on_message(make_msg(p2, 0, dl_body{name, 256, 0}), ""), std::nullopt);
+    ASSERT_EQ(h.obs.count("warning refused DL of"), 1u);
+    EXPECT_EQ(h.obs.count("send"), 0u);
+    EXPECT_EQ(h.node->clock(), clock_before + 1) << "only the receive moved the clock";
+  }
+  EXPECT_TRUE(h.files.reads().empty()) << "nothing was read";
+  EXPECT_TRUE(h.files.commits().empty());
+  EXPECT_EQ(h.net.send_count(), 0u);
+  EXPECT_EQ(h.obs.with_prefix("warning").back(),
+            "warning refused DL of 'dir' from 127.0.0.1:9002: not a regular file");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Downloads.
+
+// A node whose last search found `mil.txt` (1000 bytes) on 9002 and 9003, served by `remote`.
+struct download_fixture {
+  explicit download_fixture(node_config config = config_with({p2, p3}))
+      : h(std::move(config)), remote{h.book, {}, {}, 100} {
+    content = thousand_bytes();
+    remote.files[h.id(p2)]["mil.txt"] = content;
+    remote.files[h.id(p3)]["mil.txt"] = content;
+    h.net.set_responder([this](peer_id to, const message& m) { return remote(to, m); });
+    h.hello_from(p2);
+    h.hello_from(p3);
+    h.command(cmd_search{});
+    h.net.deliver_all();
+    first_dl = h.net.send_count();
+    h.obs.clear();
+  }
+
+  std::vector<const dl_body*> dls() const {
+    std::vector<const dl_body*> out;
+    for (std::size_t i = first_dl; i < h.net.send_count(); ++i) {
+      if (const auto* dl = std::get_if<dl_body>(&h.net.sent(i).msg.body)) out.push_back(dl);
+    }
+    return out;
+  }
+
+  harness h;
+  remote_peers remote;
+  std::string content;
+  std::size_t first_dl = 0;
+};
+
+TEST(PeerNode, DownloadSpreadsChunksOverHoldersAndReassembles) {
+  download_fixture f;
+  ASSERT_EQ(f.h.obs.events().size(), 0u);
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  ASSERT_EQ(f.h.net.send_count() - f.first_dl, 4u);
+  std::vector<peer_id> to;
+  for (std::size_t i = f.first_dl; i < f.h.net.send_count(); ++i) {
+    to.push_back(f.h.net.sent(i).to);
+    const auto& dl = std::get<dl_body>(f.h.net.sent(i).msg.body);
+    EXPECT_EQ(dl, (dl_body{"mil.txt", 256, i - f.first_dl}));
+  }
+  const peer_id a = f.h.id(p2), b = f.h.id(p3);
+  EXPECT_EQ(to, (std::vector<peer_id>{a, b, a, b}));
+  EXPECT_EQ(f.h.obs.events().front(), "download started mil.txt");
+
+  f.h.sched.advance(2ms);
+  f.h.net.deliver_all();
+  ASSERT_NE(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_EQ(f.h.files.commits(), (strings{"mil.txt"}));
+  EXPECT_EQ(f.h.obs.events().back(), "download mil.txt completed");
+  EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
+
+  const auto rows = f.h.node->stats().rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].chunk_size, 256u);
+  EXPECT_EQ(rows[0].holders, 2u);
+  EXPECT_EQ(rows[0].file_size, 1000u);
+  EXPECT_EQ(rows[0].count, 1u);
+  EXPECT_DOUBLE_EQ(rows[0].mean_seconds, 0.002);
+  EXPECT_DOUBLE_EQ(rows[0].stddev_seconds, 0.0);
+
+  f.h.command(cmd_show_stats{});
+  EXPECT_EQ(f.h.obs.events().back(), "statistics 1");
+  ASSERT_EQ(f.h.obs.statistics.size(), 1u);
+  EXPECT_EQ(f.h.obs.statistics[0].count, 1u);
+}
+
+TEST(PeerNode, DownloadUsesTheNewChunkSize) {
+  download_fixture f;
+  f.h.command(cmd_set_chunk_size{128});
+  EXPECT_EQ(f.h.obs.events().back(), "chunk size 128");
+  EXPECT_EQ(f.h.node->chunk_size(), 128u);
+  f.h.command(cmd_download{"mil.txt", 1000});
+  const auto dls = f.dls();
+  ASSERT_EQ(dls.size(), 8u);
+  for (const auto* dl : dls) EXPECT_EQ(dl->chunk_size, 128u);
+  f.h.net.deliver_all();
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  ASSERT_EQ(f.h.node->stats().rows().size(), 1u);
+  EXPECT_EQ(f.h.node->stats().rows()[0].chunk_size, 128u);
+}
+
+TEST(PeerNode, RepliesArrivingOutOfOrderStillReassembleTheFile) {
+  download_fixture f;
+  f.h.net.set_responder(nullptr);
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  auto pending = f.h.net.pending();
+  ASSERT_EQ(pending.size(), 4u);
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    const auto& s = f.h.net.sent(*it);
+    f.h.net.reply(*it, *f.remote(s.to, s.msg)->reply);
+    f.h.net.deliver_all();
+  }
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+}
+
+TEST(PeerNode, HolderFailingMidDownloadIsRetriedOnTheOther) {
+  download_fixture f;
+  const peer_id bad = f.h.id(p3);
+  f.remote.refuse_dl = [bad](peer_id to, const dl_body& dl) {
+    return to == bad && dl.chunk_index == 3;
+  };
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  ASSERT_NE(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  const auto dls = f.dls();
+  ASSERT_EQ(dls.size(), 5u);
+  EXPECT_EQ(f.h.net.sent(f.h.net.send_count() - 1).to, f.h.id(p2));
+  EXPECT_EQ(dls.back()->chunk_index, 3u);
+  EXPECT_EQ(f.h.obs.count("warning chunk 3 of mil.txt from 127.0.0.1:9003 failed"), 1u);
+  EXPECT_EQ(f.h.record(p3).status, peer_status::offline);
+  EXPECT_EQ(f.h.node->stats().rows().at(0).holders, 2u);
+}
+
+TEST(PeerNode, WrongChunkContentCountsAsAFailedChunk) {
+  download_fixture f;
+  f.remote.files[f.h.id(p3)]["mil.txt"] = "short";  // 9003 serves a different (5-byte) file
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_EQ(f.h.obs.count("warning chunk 1 of mil.txt from 127.0.0.1:9003 failed: reply has 0 "
+                          "bytes, expected 256"),
+            1u);
+}
+
+TEST(PeerNode, DownloadFailsWhenEveryHolderFailsAndWritesNothing) {
+  download_fixture f;
+  f.remote.refuse_dl = [](peer_id, const dl_body&) { return true; };
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_TRUE(f.h.files.commits().empty());
+  EXPECT_TRUE(f.h.node->stats().empty());
+  EXPECT_EQ(f.h.obs.count("download mil.txt failed every holder failed"), 1u);
+  EXPECT_EQ(f.h.obs.downloads_finished, 1u);
+  EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, DownloadThatCannotBeWrittenFailsWithoutStats) {
+  download_fixture f;
+  f.h.files.fail_writes(true);
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.obs.events().back(),
+            "download mil.txt failed could not write the file: input/output error");
+  EXPECT_TRUE(f.h.node->stats().empty());
+}
+
+TEST(PeerNode, DownloadKeepsAtMostTheConfiguredChunksInFlight) {
+  node_config c = config_with({p2, p3});
+  c.max_chunks_in_flight = 2;
+  download_fixture f(c);
+  f.h.net.set_responder(nullptr);
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  EXPECT_EQ(f.h.net.pending().size(), 2u);
+  std::size_t rounds = 0;
+  while (!f.h.net.pending().empty()) {
+    ASSERT_LE(f.h.net.pending().size(), 2u);
+    const std::size_t i = f.h.net.pending().front();
+    const auto& s = f.h.net.sent(i);
+    f.h.net.reply(i, *f.remote(s.to, s.msg)->reply);
+    f.h.net.deliver_all();
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, 4u);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+}
+
+TEST(PeerNode, ZeroByteFileTakesOneRequest) {
+  download_fixture f;
+  f.remote.files[f.h.id(p2)]["empty"] = "";
+  f.h.command(cmd_search{});
+  f.h.net.deliver_all();
+  const std::size_t before = f.h.net.send_count();
+  f.h.command(cmd_download{"empty", 0});
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.net.send_count() - before, 1u);
+  ASSERT_NE(f.h.files.get("empty"), nullptr);
+  EXPECT_TRUE(f.h.files.get("empty")->empty());
+}
+
+TEST(PeerNode, PartTwoDownloadsTheWholeFileFromTheFirstHolderThenTheNext) {
+  download_fixture f(config_with({p2, p3}, /*ep=*/2));
+  const peer_id first = f.h.id(p2);
+  f.remote.refuse_dl = [first](peer_id to, const dl_body&) { return to == first; };
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  const auto dls = f.dls();
+  ASSERT_EQ(dls.size(), 2u);
+  EXPECT_EQ(*dls[0], (dl_body{"mil.txt", 0, 0}));
+  EXPECT_EQ(*dls[1], (dl_body{"mil.txt", 0, 0}));
+  EXPECT_EQ(f.h.net.sent(f.h.net.send_count() - 1).to, f.h.id(p3));
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_EQ(f.h.node->stats().rows().at(0).chunk_size, 0u);
+}
+
+TEST(PeerNode, DownloadWithoutASearchRowIsRefused) {
+  download_fixture f;
+  f.h.command(cmd_download{"other.txt", std::nullopt});
+  f.h.command(cmd_download{"mil.txt", 999});
+  EXPECT_EQ(f.h.obs.events(), (strings{"refused no search result for 'other.txt'",
+                                       "refused no search result for 'mil.txt'"}));
+  EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, ChunkSizeMustBePositive) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_set_chunk_size{0});
+  h.command(cmd_set_chunk_size{-5});
+  EXPECT_EQ(h.obs.events(), (strings{"refused chunk size must be a positive integer",
+                                     "refused chunk size must be a positive integer"}));
+  EXPECT_EQ(h.node->chunk_size(), 256u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leaving.
+
+TEST(PeerNode, ByeGoesToOnlinePeersOnlyAndReportsExitReady) {
+  harness h;
+  h.hello_from(p3, 2);
+  h.obs.clear();
+  h.command(cmd_bye{});
+  EXPECT_EQ(h.obs.events(), (strings{"leaving", "clock 4", "send 127.0.0.1:9003 BYE"}));
+  EXPECT_EQ(h.node->operations_in_flight(), 1u);
+  h.net.succeed(0);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events().back(), "exit ready");
+  EXPECT_EQ(h.record(p3).status, peer_status::online) << "a delivered BYE changes no status";
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, ByeWaitsForFailuresTooAndMarksThemOffline) {
+  harness h;
+  h.hello_from(p2);
+  h.hello_from(p3);
+  h.command(cmd_bye{});
+  h.net.complete(1, errc::timed_out);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.count("exit ready"), 0u);
+  h.net.succeed(0);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.count("exit ready"), 1u);
+  EXPECT_EQ(h.record(p3).status, peer_status::offline);
+}
+
+TEST(PeerNode, ByeWithNobodyOnlineIsReadyAtOnce) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_bye{});
+  EXPECT_EQ(h.obs.events(), (strings{"leaving", "exit ready"}));
+  EXPECT_EQ(h.node->clock(), 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep: a whole session (HELLO, two discovery rounds, search, download) with the n-th send of
+// the node under test failing, for every n. Remote peers are real peer_nodes answering through
+// the responder, sharing one address book as the simulator does.
+
+struct network {
+  struct remote {
+    explicit remote(network& owner, node_config c)
+        : obs(owner.book), node(std::move(c), owner.book, unused, sched, files, obs) {
+      node.start();
+    }
+    fake_transport unused;
+    manual_scheduler sched;
+    memory_store files;
+    recording_observer obs;
+    peer_node node;
+  };
+
+  explicit network(std::size_t fail_nth) : obs(book) {
+    net.fail_nth_send(fail_nth);
+    node_config cb;
+    cb.self = p2;
+    cb.neighbours = {p3};
+    node_config cc;
+    cc.self = p3;
+    cc.neighbours = {p2};
+    b = std::make_unique<remote>(*this, cb);
+    c = std::make_unique<remote>(*this, cc);
+    b->files.put("mil.txt", thousand_bytes());
+    c->files.put("mil.txt", thousand_bytes());
+    c->files.put("only_c.txt", "c");
+    net.set_responder([this](peer_id to, const message& m) -> std::optional<send_outcome> {
+      peer_node* target = to == book.find(p2) ? &b->node : to == book.find(p3) ? &c->node : nullptr;
+      if (target == nullptr) return send_outcome{make_error_code(errc::connection_refused), {}};
+      auto reply = target->on_message(m, encode(m));
+      if (expects_reply(m.type()) && !reply) {
+        return send_outcome{make_error_code(errc::closed_without_reply), {}};
+      }
+      return send_outcome{{}, std::move(reply)};
+    });
+    node_config ca = config_with({p2});
+    ca.max_chunks_in_flight = 3;
+    a = std::make_unique<peer_node>(ca, book, net, sched, files, obs);
+    a->start();
+  }
+
+  void run() {
+    a->on_command(cmd_hello{book.find(p2)});
+    net.deliver_all();
+    a->on_command(cmd_get_peers{});
+    net.deliver_all();
+    a->on_command(cmd_get_peers{});
+    net.deliver_all();
+    a->on_command(cmd_search{});
+    net.deliver_all();
+    a->on_command(cmd_download{"mil.txt", std::nullopt});
+    net.deliver_all();
+    a->on_command(cmd_bye{});
+    net.deliver_all();
+  }
+
+  address_book book;
+  fake_transport net;
+  manual_scheduler sched;
+  memory_store files;
+  recording_observer obs;
+  std::unique_ptr<remote> b, c;
+  std::unique_ptr<peer_node> a;
+};
+
+TEST(PeerNode, SessionWithoutFailuresDiscoversSearchesAndDownloads) {
+  network n(0);
+  n.run();
+  EXPECT_EQ(n.a->peers().size(), 2u);
+  EXPECT_EQ(n.obs.with_prefix("search").back(),
+            "search mil.txt:1000@127.0.0.1:9002,127.0.0.1:9003 only_c.txt:1@127.0.0.1:9003");
+  ASSERT_NE(n.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*n.files.get("mil.txt"), thousand_bytes());
+  EXPECT_EQ(n.obs.count("exit ready"), 1u);
+  EXPECT_EQ(n.a->operations_in_flight(), 0u);
+  // The remotes saw A: B through HELLO, C through the second round.
+  EXPECT_EQ(n.b->node.peers().find(n.book.find(self_addr))->status, peer_status::offline)
+      << "A's BYE reached B";
+  EXPECT_GE(n.net.send_count(), 12u);
+}
+
+TEST(PeerNode, SweepFailingEachSendInTurnAlwaysFinishesEveryOperation) {
+  std::size_t total = 0;
+  {
+    network clean(0);
+    clean.run();
+    total = clean.net.send_count();
+  }
+  ASSERT_GT(total, 10u);
+  std::size_t completed_downloads = 0;
+  for (std::size_t n = 1; n <= total + 1; ++n) {
+    SCOPED_TRACE("send " + std::to_string(n) + " fails");
+    network net(n);
+    net.run();
+    EXPECT_EQ(net.a->operations_in_flight(), 0u);
+    EXPECT_TRUE(net.net.pending().empty());
+    EXPECT_EQ(net.net.queued(), 0u);
+    EXPECT_EQ(net.obs.count("exit ready"), 1u);
+    if (n <= total) {
+      EXPECT_EQ(net.obs.count("send failed"), 1u);
+    }
+    if (const std::string* got = net.files.get("mil.txt")) {
+      EXPECT_EQ(*got, thousand_bytes());
+      ++completed_downloads;
+      EXPECT_EQ(net.obs.count("download mil.txt completed"), 1u);
+    } else {
+      EXPECT_EQ(net.obs.count("download mil.txt completed"), 0u);
+    }
+  }
+  EXPECT_GT(completed_downloads, total / 2) << "most single failures are survived";
+}
+
+}  // namespace
+}  // namespace eachare

@@ -1,0 +1,130 @@
+#include "node/core/peer_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace eachare {
+namespace {
+
+constexpr auto online = peer_status::online;
+constexpr auto offline = peer_status::offline;
+
+TEST(PeerTable, DirectMessageAddsUnknownPeerOnline) {
+  peer_table t;
+  EXPECT_EQ(t.on_direct(7, online, 5), table_change::added);
+  ASSERT_NE(t.find(7), nullptr);
+  EXPECT_EQ(t.find(7)->status, online);
+  EXPECT_EQ(t.find(7)->clock, 5u);
+  EXPECT_EQ(t.online_count(), 1u);
+}
+
+TEST(PeerTable, DirectMessageAlwaysUpdatesStatusAndKeepsMaxClock) {
+  peer_table t;
+  t.add_if_absent(1);
+  EXPECT_EQ(t.on_direct(1, online, 9), table_change::updated);
+  EXPECT_EQ(t.find(1)->clock, 9u);
+  // An older clock never lowers the stored one, but the message still counts as an update.
+  EXPECT_EQ(t.on_direct(1, online, 3), table_change::updated);
+  EXPECT_EQ(t.find(1)->clock, 9u);
+  EXPECT_EQ(t.find(1)->status, online);
+}
+
+TEST(PeerTable, ByeMarksPeerOffline) {
+  peer_table t;
+  t.on_direct(1, online, 2);
+  EXPECT_EQ(t.online_count(), 1u);
+  EXPECT_EQ(t.on_direct(1, offline, 4), table_change::updated);
+  EXPECT_EQ(t.find(1)->status, offline);
+  EXPECT_EQ(t.find(1)->clock, 4u);
+  EXPECT_EQ(t.online_count(), 0u);
+}
+
+TEST(PeerTable, ListEntryAddsUnknownPeerWithItsStatusAndClock) {
+  peer_table t;
+  EXPECT_EQ(t.on_list_entry(3, offline, 12), table_change::added);
+  EXPECT_EQ(t.find(3)->status, offline);
+  EXPECT_EQ(t.find(3)->clock, 12u);
+  EXPECT_EQ(t.online_count(), 0u);
+}
+
+TEST(PeerTable, ListEntryUpdatesKnownPeerOnlyOnStrictlyGreaterClock) {
+  peer_table t;
+  t.on_direct(3, online, 10);
+  EXPECT_EQ(t.on_list_entry(3, offline, 10), table_change::unchanged);
+  EXPECT_EQ(t.on_list_entry(3, offline, 4), table_change::unchanged);
+  EXPECT_EQ(t.find(3)->status, online);
+  EXPECT_EQ(t.online_count(), 1u);
+  EXPECT_EQ(t.on_list_entry(3, offline, 11), table_change::updated);
+  EXPECT_EQ(t.find(3)->status, offline);
+  EXPECT_EQ(t.find(3)->clock, 11u);
+  EXPECT_EQ(t.online_count(), 0u);
+}
+
+TEST(PeerTable, SetStatusKeepsClockAndAddsUnknown) {
+  peer_table t;
+  t.on_direct(1, online, 8);
+  EXPECT_EQ(t.set_status(1, offline), table_change::updated);
+  EXPECT_EQ(t.find(1)->clock, 8u);
+  EXPECT_EQ(t.set_status(2, online), table_change::added);
+  EXPECT_EQ(t.find(2)->clock, 0u);
+  EXPECT_EQ(t.online_count(), 1u);
+}
+
+TEST(PeerTable, AddIfAbsentDoesNotTouchKnownPeers) {
+  peer_table t;
+  EXPECT_TRUE(t.add_if_absent(1));
+  EXPECT_FALSE(t.add_if_absent(1, online, 5));
+  EXPECT_EQ(t.find(1)->status, offline);
+  EXPECT_EQ(t.find(1)->clock, 0u);
+  EXPECT_EQ(t.size(), 1u);
+}
+
+TEST(PeerTable, KeepsInsertionOrder) {
+  peer_table t;
+  t.add_if_absent(5);
+  t.on_list_entry(2, online, 1);
+  t.on_direct(9, online, 1);
+  t.on_direct(5, online, 1);
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.records()[0].id, 5u);
+  EXPECT_EQ(t.records()[1].id, 2u);
+  EXPECT_EQ(t.records()[2].id, 9u);
+  EXPECT_EQ(t.find(4), nullptr);
+}
+
+TEST(PeerTable, OnlineCountStaysExactThroughEveryTransition) {
+  peer_table t;
+  std::size_t expected = 0;
+  std::uint64_t x = 12345;
+  for (int step = 0; step < 5000; ++step) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const auto p = static_cast<peer_id>((x >> 33) % 50);
+    const auto s = ((x >> 20) & 1) ? online : offline;
+    const auto clock = (x >> 40) % 16;
+    switch ((x >> 10) % 4) {
+      case 0:
+        t.on_direct(p, s, clock);
+        break;
+      case 1:
+        t.on_list_entry(p, s, clock);
+        break;
+      case 2:
+        t.set_status(p, s);
+        break;
+      default:
+        t.add_if_absent(p, s, clock);
+        break;
+    }
+    expected = 0;
+    for (const peer_record& r : t.records()) expected += r.status == online ? 1 : 0;
+    ASSERT_EQ(t.online_count(), expected) << "step " << step;
+  }
+}
+
+TEST(PeerTable, RecordIsSmall) {
+  EXPECT_LE(sizeof(peer_record), 16u);
+}
+
+}  // namespace
+}  // namespace eachare
