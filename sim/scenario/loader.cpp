@@ -36,6 +36,14 @@ constexpr std::uint64_t max_peers = 1'000'000;
 // Largest generated file (the simulated store keeps it in memory).
 constexpr std::uint64_t max_file_bytes = 1ull << 32;
 
+// The keys of `network:` and of a set_network step.
+const std::vector<std::string_view> network_key_names = {"delay",
+                                                         "drop_probability",
+                                                         "duplicate_probability",
+                                                         "reorder_jitter_ms",
+                                                         "bandwidth_bytes_per_s",
+                                                         "timeout_ms"};
+
 const char* const top_keys[] = {"name",        "description", "seed",  "ep",
                                 "duration_ms", "expect",      "peers", "files",
                                 "network",     "timeline",    "checks"};
@@ -380,10 +388,8 @@ class reader {
         p.drop_probability = probability(e.value, e.key);
       else if (e.key == "duplicate_probability")
         p.duplicate_probability = probability(e.value, e.key);
-      else if (e.key == "reorder_probability")
-        p.reorder_probability = probability(e.value, e.key);
-      else if (e.key == "corrupt_probability")
-        p.corrupt_probability = probability(e.value, e.key);
+      else if (e.key == "reorder_jitter_ms")
+        p.reorder_jitter = time_ms(e.value, e.key);
       else if (e.key == "bandwidth_bytes_per_s")
         p.bandwidth_bytes_per_s =
             unsigned_int(e.value, e.key, 0, std::numeric_limits<std::uint32_t>::max() * 1024ull);
@@ -533,7 +539,7 @@ class reader {
     std::set<std::string> names;
     for (const auto& item : n) {
       const std::string ctx = "a file";
-      const auto m = mapping(item, ctx, {"name", "size", "on", "content"});
+      const auto m = mapping(item, ctx, {"name", "size", "on"});
       file_spec f;
       const auto& name_e = require(m, item, "name", ctx);
       f.name = text(name_e.value, "a file name");
@@ -544,21 +550,7 @@ class reader {
                  describe(name_e.value));
       }
       if (!names.insert(f.name).second) fail(name_e.value, "duplicate file name '" + f.name + "'");
-      const auto* size_e = find(m, "size");
-      if (const auto* e = find(m, "content")) {
-        f.content = text(e->value, "the file's content as a string");
-        if (size_e) {
-          f.size = unsigned_int(size_e->value, "size", 0, max_file_bytes);
-          if (f.size != f.content->size()) {
-            fail(size_e->value, "expected size " + std::to_string(f.content->size()) +
-                                    " (the length of 'content'), got " + describe(size_e->value));
-          }
-        }
-        f.size = f.content->size();
-      } else {
-        if (!size_e) fail(item, "missing required key 'size' in a file (or give 'content')");
-        f.size = unsigned_int(size_e->value, "size", 0, max_file_bytes);
-      }
+      f.size = unsigned_int(require(m, item, "size", ctx).value, "size", 0, max_file_bytes);
       f.on = selector(require(m, item, "on", ctx).value, s, "on");
       f.where = {item.Mark().line + 1, item.Mark().column + 1};
       s.files.push_back(std::move(f));
@@ -567,16 +559,12 @@ class reader {
 
   void network(const YAML::Node& n, scenario& s) const {
     if (n.IsNull()) return;
-    const auto m =
-        mapping(n, "network",
-                {"delay", "drop_probability", "duplicate_probability", "reorder_probability",
-                 "corrupt_probability", "bandwidth_bytes_per_s", "timeout_ms"});
+    const auto m = mapping(n, "network", network_key_names);
     const auto p = network_keys(m);
     if (p.delay) s.network.delay = *p.delay;
     if (p.drop_probability) s.network.drop_probability = *p.drop_probability;
     if (p.duplicate_probability) s.network.duplicate_probability = *p.duplicate_probability;
-    if (p.reorder_probability) s.network.reorder_probability = *p.reorder_probability;
-    if (p.corrupt_probability) s.network.corrupt_probability = *p.corrupt_probability;
+    if (p.reorder_jitter) s.network.reorder_jitter = *p.reorder_jitter;
     if (p.bandwidth_bytes_per_s) s.network.bandwidth_bytes_per_s = *p.bandwidth_bytes_per_s;
     if (p.timeout) s.network.timeout = *p.timeout;
   }
@@ -624,15 +612,9 @@ class reader {
       case action::heal:
         return {};
       case action::set_network:
-        return {"delay",
-                "drop_probability",
-                "duplicate_probability",
-                "reorder_probability",
-                "corrupt_probability",
-                "bandwidth_bytes_per_s",
-                "timeout_ms"};
+        return network_key_names;
       case action::inject:
-        return {"to", "line", "from"};
+        return {"to", "line"};
       default:
         return {"peer", "peers"};
     }
@@ -769,9 +751,6 @@ class reader {
         st.line = text(l.value, "the line to inject as a string for 'line'");
         if (st.line.find('\n') != std::string::npos) {
           fail(l.value, "expected one line without '\\n' for 'line' (the newline is added)");
-        }
-        if (const auto* e = find(m, "from")) {
-          st.inject_from = peer_by_name(e->value, s, text(e->value, "a peer name for 'from'"));
         }
         break;
       }

@@ -7,8 +7,8 @@ namespace eachare::scenario {
 
 namespace {
 
-// A small local generator: the topology and file contents must not consume draws from the
-// world's engine, or adding a file would change every delay of the run.
+// A small local generator: the topology must not consume draws from the
+// world's engine, or changing the topology would change every delay of the run.
 struct splitmix64 {
   std::uint64_t state;
   std::uint64_t next() {
@@ -20,15 +20,6 @@ struct splitmix64 {
   // Uniform in [0, bound) without modulo bias worth caring about at our sizes (bound < 2^32).
   std::uint64_t below(std::uint64_t bound) { return bound == 0 ? 0 : next() % bound; }
 };
-
-std::uint64_t fnv1a(const std::string& text) {
-  std::uint64_t h = 0xCBF29CE484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001B3ull;
-  }
-  return h;
-}
 
 void add_unique(std::vector<peer_index>& v, peer_index p) {
   if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
@@ -173,31 +164,6 @@ void fill_topology(scenario& s, std::uint64_t seed) {
       break;
     }
   }
-}
-
-std::string generated_content(std::uint64_t seed, const std::string& name, std::uint64_t size) {
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,;:-_+=*/#@";
-  constexpr std::uint64_t alphabet_size = sizeof(alphabet) - 1;
-  splitmix64 rng{seed * 0x9E3779B97F4A7C15ull ^ fnv1a(name)};
-  std::string out;
-  out.resize(size);
-  std::uint64_t bits = 0;
-  int left = 0;
-  for (std::uint64_t i = 0; i < size; ++i) {
-    if (i % 64 == 63) {
-      out[i] = '\n';  // lines, so a file is readable in a trace or a diff
-      continue;
-    }
-    if (left == 0) {
-      bits = rng.next();
-      left = 8;
-    }
-    out[i] = alphabet[(bits & 0xFF) % alphabet_size];
-    bits >>= 8;
-    --left;
-  }
-  return out;
 }
 
 std::optional<std::uint64_t> parse_seed(const std::string& text) {

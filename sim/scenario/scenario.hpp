@@ -60,8 +60,6 @@ struct file_spec {
   std::string name;
   std::uint64_t size = 0;
   std::vector<peer_index> on;  // holders at start (and again after a restart)
-  // Literal content (extension `content:`); empty -> generated from the seed and the name.
-  std::optional<std::string> content;
   source_mark where;
 };
 
@@ -81,8 +79,7 @@ struct network_spec {
   delay_spec delay;
   double drop_probability = 0.0;
   double duplicate_probability = 0.0;
-  double reorder_probability = 0.0;         // extension: a line held back by one extra delay draw
-  double corrupt_probability = 0.0;         // extension: a line truncated in flight
+  duration reorder_jitter{0};  // extension: extra uniform delay in [0, jitter) per line
   std::uint64_t bandwidth_bytes_per_s = 0;  // 0 = unlimited
   duration timeout{std::chrono::milliseconds(2000)};
 };
@@ -92,8 +89,7 @@ struct network_patch {
   std::optional<delay_spec> delay;
   std::optional<double> drop_probability;
   std::optional<double> duplicate_probability;
-  std::optional<double> reorder_probability;
-  std::optional<double> corrupt_probability;
+  std::optional<duration> reorder_jitter;
   std::optional<std::uint64_t> bandwidth_bytes_per_s;
   std::optional<duration> timeout;
 };
@@ -143,9 +139,8 @@ struct step {
   std::vector<std::vector<peer_index>> groups;
   std::vector<peer_index> from;
   bool oneway = false;
-  network_patch network;                  // set_network
-  std::string line;                       // inject (without '\n')
-  std::optional<peer_index> inject_from;  // inject: optional claimed sender (for the trace only)
+  network_patch network;  // set_network
+  std::string line;       // inject (without '\n')
 };
 
 // -- checks ---------------------------------------------------------------------------------------
@@ -201,10 +196,6 @@ struct scenario {
 // Neighbours of every generated peer for `shape` (ring, line, star, complete, none, random k —
 // the random one drawn from `seed`). Explicit peers are left as written.
 void fill_topology(scenario& s, std::uint64_t seed);
-
-// Deterministic content of a scenario file: `size` bytes from (seed, name). Printable ASCII, so
-// a downloaded file is readable in a trace.
-std::string generated_content(std::uint64_t seed, const std::string& name, std::uint64_t size);
 
 // A seed as typed: a decimal number or 40 hex digits (e.g. a commit id), folded to 64 bits.
 std::optional<std::uint64_t> parse_seed(const std::string& text);
