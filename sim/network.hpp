@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,7 @@ class network final : private event_handler {
     peer_id to_address = no_peer;
     std::uint16_t refs = 0;  // events still naming this exchange
     std::uint8_t deliveries = 0;
+    std::uint8_t complete_error = 0;  // errc for a `complete` event (0: success)
     message_type type = message_type::hello;
     bool done = false;  // the requester's completion has run (or the requester is gone)
   };
@@ -169,7 +171,8 @@ class network final : private event_handler {
   duration line_delay(const link_faults& lf, std::size_t bytes);
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
-  void finish(std::uint32_t x, std::error_code ec);
+  void finish(std::uint32_t x, std::error_code ec, message* reply);
+  void transmit_request(std::uint32_t x, node_id from, node_id to, std::size_t bytes);
   void emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value = 0,
             std::error_code ec = {}, std::uint64_t sender_clock = 0);
 
@@ -186,7 +189,7 @@ class network final : private event_handler {
   std::vector<partition_state> partitions_;
   std::vector<exchange> exchanges_;
   std::vector<std::uint32_t> free_exchanges_;
-  std::vector<body> bodies_;
+  std::deque<body> bodies_;  // a deque: a node may send (and add bodies) while it reads one
   std::vector<std::uint32_t> free_bodies_;
   std::size_t live_exchanges_ = 0;
   std::uint64_t next_message_id_ = 1;

@@ -95,7 +95,8 @@ class trace_listener {
   virtual void on_trace_event(const trace_event& e) = 0;
 };
 
-// 64-bit FNV-1a over a canonical little-endian encoding of every field (detail included).
+// A 64-bit FNV-1a-style hash over a canonical encoding of every field (detail included): the
+// fields as fixed 64-bit words in a fixed order, then the detail's length and bytes.
 class trace_hash {
  public:
   void add(const trace_event& e);

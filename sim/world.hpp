@@ -71,7 +71,10 @@ std::string_view to_string(node_status s);
 // "Every live peer lists every other live peer ONLINE", kept up to date after every peer event
 // in O(1): per live node, the number of other live nodes its table lists ONLINE (one bit per
 // table record remembers whether that record is counted). Recounted O(total table size) only
-// when the live set changes (start, crash, restart, bye), which is rare.
+// when the live set changes (start, crash, restart, bye), which is rare — and once per virtual
+// instant however many nodes changed (a scheduled event at the same time does it, so starting
+// 100,000 peers in one timeline step costs one recount). Between the change and that recount
+// the signal keeps its previous value.
 class discovery_tracker {
  public:
   bool holds() const { return holds_; }
@@ -252,6 +255,7 @@ class world {
   void set_status(node_id n, node_status s);
   // Convergence bookkeeping.
   void on_table_event(node_id n, peer_id p, peer_status s);
+  void schedule_recount();
   void recount();
   void update_holds();
 
@@ -263,6 +267,7 @@ class world {
   std::vector<std::unique_ptr<node_slot>> nodes_;
   std::map<std::pair<std::string, std::uint64_t>, file_content> contents_;
   discovery_tracker tracker_;
+  bool recount_scheduled_ = false;  // the tracker is stale until the scheduled recount runs
 };
 
 }  // namespace eachare::sim

@@ -1,0 +1,196 @@
+#include "sim/event_queue.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace eachare::sim {
+namespace {
+
+// std::push_heap builds a max-heap; "greater" puts the earliest (time, seq) on top.
+struct later {
+  template <class E>
+  bool operator()(const E& x, const E& y) const {
+    if (x.time_ns != y.time_ns) return x.time_ns > y.time_ns;
+    return x.seq > y.seq;
+  }
+};
+
+constexpr std::uint32_t slot_of(event_id id) {
+  return static_cast<std::uint32_t>(id >> 32);
+}
+constexpr std::uint32_t gen_of(event_id id) {
+  return static_cast<std::uint32_t>(id);
+}
+
+}  // namespace
+
+event_queue::event_queue() {
+  heap_.reserve(1024);
+}
+
+void event_queue::push(entry e) {
+  heap_.push_back(e);
+  std::push_heap(heap_.begin(), heap_.end(), later{});
+}
+
+event_queue::entry event_queue::pop() {
+  std::pop_heap(heap_.begin(), heap_.end(), later{});
+  entry e = heap_.back();
+  heap_.pop_back();
+  return e;
+}
+
+event_id event_queue::schedule_at(duration t, std::function<void()> fn, owner_id owner) {
+  std::uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  slot& s = slots_[index];
+  s.fn = std::move(fn);
+  s.armed = true;
+  if (t < now_) t = now_;
+  if (owner != no_owner) ensure_owner(owner);
+  push(entry{t.count(), next_seq_++, owner, owner == no_owner ? 0 : owners_[owner].gen, index,
+             s.gen, callback_handler});
+  return (static_cast<event_id>(index) << 32) | s.gen;
+}
+
+void event_queue::free_slot(std::uint32_t index) {
+  slot& s = slots_[index];
+  s.fn = nullptr;
+  s.armed = false;
+  ++s.gen;
+  if (s.gen == 0) s.gen = 1;  // keep 0 invalid
+  free_slots_.push_back(index);
+}
+
+void event_queue::cancel(event_id id) {
+  const std::uint32_t index = slot_of(id);
+  if (index >= slots_.size()) return;
+  slot& s = slots_[index];
+  if (!s.armed || s.gen != gen_of(id)) return;
+  // The heap entry stays and is skipped when popped (its slot generation no longer matches).
+  free_slot(index);
+}
+
+std::uint8_t event_queue::register_handler(event_handler& h) {
+  assert(handlers_.size() < callback_handler);
+  handlers_.push_back(&h);
+  return static_cast<std::uint8_t>(handlers_.size() - 1);
+}
+
+void event_queue::post_at(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
+                          owner_id owner) {
+  assert(handler < handlers_.size());
+  if (t < now_) t = now_;
+  if (owner != no_owner) ensure_owner(owner);
+  push(entry{t.count(), next_seq_++, owner, owner == no_owner ? 0 : owners_[owner].gen, a, b,
+             handler});
+}
+
+void event_queue::ensure_owner(owner_id owner) {
+  if (owner >= owners_.size()) owners_.resize(static_cast<std::size_t>(owner) + 1);
+}
+
+std::uint32_t event_queue::generation(owner_id owner) const {
+  return owner < owners_.size() ? owners_[owner].gen : 0;
+}
+
+bool event_queue::paused(owner_id owner) const {
+  return owner < owners_.size() && owners_[owner].paused;
+}
+
+void event_queue::drop(const entry& e) {
+  if (e.handler == callback_handler) {
+    if (e.a < slots_.size() && slots_[e.a].armed && slots_[e.a].gen == e.b) free_slot(e.a);
+  } else {
+    handlers_[e.handler]->on_event_dropped(e.a, e.b);
+  }
+}
+
+void event_queue::retire(owner_id owner) {
+  ensure_owner(owner);
+  owner_state& o = owners_[owner];
+  ++o.gen;
+  o.paused = false;
+  auto it = held_.find(owner);
+  if (it != held_.end()) {
+    std::vector<entry> held = std::move(it->second);
+    held_.erase(it);
+    for (const entry& e : held) drop(e);
+  }
+}
+
+void event_queue::pause(owner_id owner) {
+  ensure_owner(owner);
+  owners_[owner].paused = true;
+}
+
+void event_queue::resume(owner_id owner) {
+  ensure_owner(owner);
+  owners_[owner].paused = false;
+  auto it = held_.find(owner);
+  if (it == held_.end()) return;
+  std::vector<entry> held = std::move(it->second);
+  held_.erase(it);
+  for (entry e : held) {
+    e.time_ns = now_.count();
+    e.seq = next_seq_++;
+    push(e);
+  }
+}
+
+void event_queue::dispatch(const entry& e) {
+  if (e.owner != no_owner) {
+    const owner_state& o = owners_[e.owner];
+    if (o.gen != e.owner_gen) {
+      drop(e);
+      return;
+    }
+    if (o.paused) {
+      held_[e.owner].push_back(e);
+      return;
+    }
+  }
+  if (e.handler == callback_handler) {
+    if (e.a >= slots_.size()) return;
+    slot& s = slots_[e.a];
+    if (!s.armed || s.gen != e.b) return;  // cancelled
+    // Move the callback out first: it may schedule events that reuse (and grow) the slab.
+    std::function<void()> fn = std::move(s.fn);
+    free_slot(e.a);
+    ++executed_;
+    fn();
+  } else {
+    ++executed_;
+    handlers_[e.handler]->on_event(e.a, e.b);
+  }
+}
+
+bool event_queue::step() {
+  if (heap_.empty()) return false;
+  const entry e = pop();
+  now_ = duration{e.time_ns};
+  dispatch(e);
+  return true;
+}
+
+void event_queue::run_until(duration t) {
+  stop_requested_ = false;
+  while (!heap_.empty() && heap_.front().time_ns <= t.count()) {
+    step();
+    if (stop_requested_) return;
+  }
+  if (t > now_) now_ = t;
+}
+
+duration event_queue::next_time() const {
+  return heap_.empty() ? duration::max() : duration{heap_.front().time_ns};
+}
+
+}  // namespace eachare::sim

@@ -1,0 +1,542 @@
+#include "sim/network.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <utility>
+
+#include "node/core/errors.hpp"
+#include "node/protocol/codec.hpp"
+
+namespace eachare::sim {
+namespace {
+
+constexpr std::uint32_t gen_mask = 0x3FFFFFFFu;  // the low 2 bits of `b` carry the event kind
+constexpr std::uint32_t no_body = 0xFFFFFFFFu;
+
+duration ms_to_duration(std::uint64_t ms) {
+  return std::chrono::milliseconds(ms);
+}
+
+// Size of a line when the structured fast path skips encoding: close enough for bandwidth.
+std::size_t estimated_bytes(const message& m) {
+  std::size_t n = m.origin.size() + 24;
+  if (const auto* pl = std::get_if<peer_list_body>(&m.body)) n += pl->entries.size() * 32;
+  if (const auto* ls = std::get_if<ls_list_body>(&m.body)) n += ls->files.size() * 24;
+  if (const auto* f = std::get_if<file_body>(&m.body)) n += (f->data.size() + 2) / 3 * 4;
+  return n;
+}
+
+std::string decode_reason(const decode_status& st) {
+  std::string why(to_string(st.error));
+  if (!st.detail.empty()) {
+    why += ": ";
+    why += st.detail;
+  }
+  return why;
+}
+
+}  // namespace
+
+network::network(event_queue& queue, trace& tr, std::uint64_t seed)
+    : queue_(queue), trace_(tr), rng_(seed), handler_(queue.register_handler(*this)) {}
+
+network::~network() = default;
+
+// --- endpoints ------------------------------------------------------------------------------
+
+void network::add_node(node_id n, peer_id address) {
+  if (n >= endpoints_.size()) endpoints_.resize(static_cast<std::size_t>(n) + 1);
+  endpoints_[n].address = address;
+  if (address >= by_address_.size())
+    by_address_.resize(static_cast<std::size_t>(address) + 1, no_node);
+  by_address_[address] = n;
+  queue_.ensure_owner(n);
+}
+
+void network::attach(node_id n, peer_node* node) {
+  endpoints_[n].node = node;
+}
+
+void network::set_listening(node_id n, bool listening) {
+  endpoints_[n].listening = listening;
+}
+
+node_id network::node_at(peer_id address) const {
+  return address < by_address_.size() ? by_address_[address] : no_node;
+}
+
+// --- faults ---------------------------------------------------------------------------------
+
+void network::configure(fault_model base) {
+  base_ = std::move(base);
+  set_faults(base_);
+}
+
+void network::set_faults(fault_model current) {
+  current_ = std::move(current);
+  has_overrides_ = !current_.group_overrides.empty() || !current_.link_overrides.empty();
+}
+
+void network::set_group(node_id n, group_id g) {
+  endpoints_[n].group = g;
+}
+
+const link_faults& network::link(node_id from, node_id to) const {
+  if (!has_overrides_ || from == no_node || to == no_node) return current_.defaults;
+  if (!current_.link_overrides.empty()) {
+    auto it = current_.link_overrides.find({from, to});
+    if (it != current_.link_overrides.end()) return it->second;
+  }
+  if (!current_.group_overrides.empty()) {
+    auto it = current_.group_overrides.find({endpoints_[from].group, endpoints_[to].group});
+    if (it != current_.group_overrides.end()) return it->second;
+  }
+  return current_.defaults;
+}
+
+// --- partitions -----------------------------------------------------------------------------
+
+std::size_t network::partition(const std::vector<std::vector<node_id>>& groups) {
+  partition_state p;
+  p.oneway = false;
+  p.side.assign(endpoints_.size(), 0);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (node_id n : groups[g]) {
+      if (n < p.side.size()) p.side[n] = static_cast<std::uint16_t>(g + 1);
+    }
+  }
+  partitions_.push_back(std::move(p));
+  return partitions_.size();
+}
+
+std::size_t network::partition_oneway(const std::vector<node_id>& from,
+                                      const std::vector<node_id>& to) {
+  partition_state p;
+  p.oneway = true;
+  p.side.assign(endpoints_.size(), 0);
+  for (node_id n : from) {
+    if (n < p.side.size()) p.side[n] = 1;
+  }
+  for (node_id n : to) {
+    if (n < p.side.size()) p.side[n] = 2;
+  }
+  partitions_.push_back(std::move(p));
+  return partitions_.size();
+}
+
+void network::heal() {
+  partitions_.clear();
+  set_faults(base_);
+}
+
+bool network::blocked(node_id from, node_id to) const {
+  for (const partition_state& p : partitions_) {
+    const std::uint16_t a = from < p.side.size() ? p.side[from] : 0;
+    const std::uint16_t b = to < p.side.size() ? p.side[to] : 0;
+    if (p.oneway) {
+      if (a == 1 && b == 2) return true;
+    } else if (a != 0 && b != 0 && a != b) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// --- exchanges ------------------------------------------------------------------------------
+
+std::uint32_t network::new_exchange() {
+  std::uint32_t x;
+  if (!free_exchanges_.empty()) {
+    x = free_exchanges_.back();
+    free_exchanges_.pop_back();
+  } else {
+    x = static_cast<std::uint32_t>(exchanges_.size());
+    exchanges_.emplace_back();
+  }
+  std::uint32_t b;
+  if (!free_bodies_.empty()) {
+    b = free_bodies_.back();
+    free_bodies_.pop_back();
+  } else {
+    b = static_cast<std::uint32_t>(bodies_.size());
+    bodies_.emplace_back();
+  }
+  exchange& e = exchanges_[x];
+  const std::uint32_t gen = e.gen;
+  e = exchange{};
+  e.gen = gen;
+  e.body = b;
+  ++live_exchanges_;
+  return x;
+}
+
+void network::post(duration t, ev kind, std::uint32_t x, owner_id owner) {
+  exchange& e = exchanges_[x];
+  ++e.refs;
+  queue_.post_at(t, handler_, x, ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(kind),
+                 owner);
+}
+
+void network::release(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  assert(e.refs > 0);
+  if (--e.refs != 0) return;
+  if (e.body != no_body) {
+    body& bd = bodies_[e.body];
+    bd.on_done = nullptr;
+    bd.request_line.clear();
+    bd.reply_line.clear();
+    free_bodies_.push_back(e.body);
+    e.body = no_body;
+  }
+  e.gen = (e.gen + 1) & gen_mask;
+  free_exchanges_.push_back(x);
+  --live_exchanges_;
+}
+
+duration network::line_delay(const link_faults& lf, std::size_t bytes) {
+  duration d = lf.delay.sample(rng_);
+  if (lf.reorder_jitter_ms > 0) {
+    d += duration{static_cast<std::int64_t>(
+        std::llround(rng_.uniform_real(0.0, lf.reorder_jitter_ms) * 1e6))};
+  }
+  if (lf.bandwidth_bytes_per_s > 0) {
+    d += duration{static_cast<std::int64_t>(std::llround(
+        static_cast<double>(bytes) * 1e9 / static_cast<double>(lf.bandwidth_bytes_per_s)))};
+  }
+  return d;
+}
+
+void network::emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value,
+                   std::error_code ec, std::uint64_t sender_clock) {
+  trace_event t;
+  t.time = queue_.now();
+  t.kind = k;
+  t.node = n;
+  t.peer = p;
+  t.has_type = true;
+  t.type = e.type;
+  t.message_id = e.id;
+  t.sender_clock = sender_clock;
+  t.clock = sender_clock;
+  t.error = static_cast<std::uint32_t>(ec.value());
+  t.value = value;
+  trace_.emit(t);
+}
+
+void network::send(node_id from, peer_id to, const message& msg, send_handler on_done) {
+  const std::uint32_t x = new_exchange();
+  const node_id dest = node_at(to);
+  {
+    exchange& e = exchanges_[x];
+    e.id = next_message_id_++;
+    e.from = from;
+    e.from_gen = queue_.generation(from);
+    e.to = dest;
+    e.to_address = to;
+    e.type = msg.type();
+    bodies_[e.body].on_done = std::move(on_done);
+  }
+  ++counters_.requests_sent;
+  emit(trace_kind::sent, from, to, exchanges_[x], 0, {}, msg.clock);
+
+  const link_faults& lf = link(from, dest);
+  if (dest == no_node || !endpoints_[dest].listening) {
+    ++counters_.refused;
+    emit(trace_kind::refused, from, to, exchanges_[x]);
+    exchanges_[x].complete_error = static_cast<std::uint8_t>(errc::connection_refused);
+    post(queue_.now() + lf.delay.sample(rng_), ev::complete, x, from);
+    return;
+  }
+  exchanges_[x].to_gen = queue_.generation(dest);
+  std::size_t bytes;
+  body& bd = bodies_[exchanges_[x].body];
+  if (text_codec_) {
+    encode_to(msg, bd.request_line);
+    bytes = bd.request_line.size() + 1;
+  } else {
+    bd.request = msg;
+    bytes = estimated_bytes(msg);
+  }
+  post(queue_.now() + ms_to_duration(lf.timeout_ms), ev::timeout, x, from);
+  transmit_request(x, from, dest, bytes);
+}
+
+void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::size_t bytes) {
+  const link_faults& lf = link(from, to);
+  const peer_id to_address = endpoints_[to].address;
+  if (blocked(from, to)) {
+    ++counters_.partitioned;
+    emit(trace_kind::partitioned, from, to_address, exchanges_[x], 0);
+    return;
+  }
+  // Both draws always happen, so a change of one probability does not shift the other's stream.
+  const bool drop = rng_.bernoulli(lf.drop_probability);
+  const bool dup = rng_.bernoulli(lf.duplicate_probability);
+  if (drop) {
+    ++counters_.dropped;
+    emit(trace_kind::dropped, from, to_address, exchanges_[x], 0);
+    return;
+  }
+  post(queue_.now() + line_delay(lf, bytes), ev::deliver_request, x, to);
+  if (dup) {
+    ++counters_.duplicated;
+    emit(trace_kind::duplicated, from, to_address, exchanges_[x], 0);
+    post(queue_.now() + line_delay(lf, bytes), ev::deliver_request, x, to);
+  }
+}
+
+void network::inject(node_id to, std::string line) {
+  const std::uint32_t x = new_exchange();
+  exchange& e = exchanges_[x];
+  e.id = next_message_id_++;
+  e.from = no_node;
+  e.to = to;
+  e.to_gen = queue_.generation(to);
+  e.done = true;  // nobody waits for a reply
+  trace_event t;
+  t.time = queue_.now();
+  t.kind = trace_kind::injected;
+  t.node = to;
+  t.message_id = e.id;
+  t.detail = line;
+  trace_.emit(t);
+  if (!endpoints_[to].listening) {
+    ++counters_.refused;
+    t.kind = trace_kind::refused;
+    t.detail = {};
+    trace_.emit(t);
+    // Nothing names the exchange: release it straight away.
+    ++exchanges_[x].refs;
+    release(x);
+    return;
+  }
+  bodies_[e.body].request_line = std::move(line);
+  post(queue_.now(), ev::deliver_request, x, to);
+}
+
+// --- events ---------------------------------------------------------------------------------
+
+void network::on_event(std::uint32_t a, std::uint32_t b) {
+  const auto kind = static_cast<ev>(b & 3u);
+  assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
+  switch (kind) {
+    case ev::deliver_request:
+      handle_request(a);
+      break;
+    case ev::deliver_reply:
+      handle_reply(a);
+      break;
+    case ev::complete: {
+      exchange& e = exchanges_[a];
+      if (!e.done)
+        finish(a,
+               e.complete_error ? make_error_code(static_cast<errc>(e.complete_error))
+                                : std::error_code{},
+               nullptr);
+      break;
+    }
+    case ev::timeout: {
+      exchange& e = exchanges_[a];
+      if (!e.done) {
+        ++counters_.timed_out;
+        emit(trace_kind::timed_out, e.from, e.to_address, e);
+        finish(a, errc::timed_out, nullptr);
+      }
+      break;
+    }
+  }
+  release(a);
+}
+
+void network::on_event_dropped(std::uint32_t a, std::uint32_t b) {
+  assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
+  (void)b;
+  release(a);
+}
+
+void network::handle_request(std::uint32_t x) {
+  const node_id to = exchanges_[x].to;
+  peer_node* node = endpoints_[to].node;
+  if (node == nullptr) return;
+  const bool first = ++exchanges_[x].deliveries == 1;
+  const node_id from = exchanges_[x].from;
+  const peer_id from_address = from == no_node ? no_peer : endpoints_[from].address;
+  body& bd = bodies_[exchanges_[x].body];  // stable: bodies_ is a deque
+  ++counters_.delivered;
+
+  const message* msg = &bd.request;
+  std::string_view line;
+  message decoded;
+  if (text_codec_ || from == no_node) {
+    line = bd.request_line;
+    const decode_status st = decode(line, decoded);
+    if (!st.ok()) {
+      ++counters_.bad_input;
+      const std::string why = decode_reason(st);
+      trace_event t;
+      t.time = queue_.now();
+      t.kind = trace_kind::bad_input;
+      t.node = to;
+      t.peer = from_address;
+      t.message_id = exchanges_[x].id;
+      t.detail = why;
+      trace_.emit(t);
+      current_message_id_ = exchanges_[x].id;
+      node->on_bad_input(why);
+      current_message_id_ = 0;
+      if (first && from != no_node) {
+        exchange& e = exchanges_[x];
+        if (!expects_reply(e.type)) {
+          post(queue_.now(), ev::complete, x, from);
+        } else {
+          e.complete_error = static_cast<std::uint8_t>(errc::closed_without_reply);
+          post(queue_.now() + link(to, from).delay.sample(rng_), ev::complete, x, from);
+        }
+      }
+      return;
+    }
+    msg = &decoded;
+  }
+  {
+    trace_event t;
+    t.time = queue_.now();
+    t.kind = trace_kind::delivered;
+    t.node = to;
+    t.peer = from_address;
+    t.has_type = true;
+    t.type = msg->type();
+    t.message_id = exchanges_[x].id;
+    t.sender_clock = msg->clock;
+    trace_.emit(t);
+  }
+  current_message_id_ = exchanges_[x].id;
+  std::optional<message> reply = node->on_message(*msg, line);
+  current_message_id_ = 0;
+
+  exchange& e = exchanges_[x];  // the node may have sent meanwhile: exchanges_ may have grown
+  if (from == no_node || !first) {
+    // An injected client or the copy of a duplicated line: the reply has nowhere to go.
+    if (reply) emit(trace_kind::late_reply, to, from_address, e, 0, {}, reply->clock);
+    return;
+  }
+  if (!expects_reply(e.type)) {
+    // HELLO / BYE: the write went through; the requester's completion follows right away.
+    post(queue_.now(), ev::complete, x, from);
+    return;
+  }
+  if (!reply) {
+    e.complete_error = static_cast<std::uint8_t>(errc::closed_without_reply);
+    post(queue_.now() + link(to, from).delay.sample(rng_), ev::complete, x, from);
+    return;
+  }
+  ++counters_.replies_sent;
+  {
+    trace_event t;
+    t.time = queue_.now();
+    t.kind = trace_kind::reply_sent;
+    t.node = to;
+    t.peer = from_address;
+    t.has_type = true;
+    t.type = reply->type();
+    t.message_id = e.id;
+    t.sender_clock = reply->clock;
+    t.clock = reply->clock;
+    trace_.emit(t);
+  }
+  std::size_t bytes;
+  if (text_codec_) {
+    encode_to(*reply, bd.reply_line);
+    bytes = bd.reply_line.size() + 1;
+  } else {
+    bytes = estimated_bytes(*reply);
+    bd.reply = std::move(*reply);
+  }
+  const link_faults& lf = link(to, from);
+  if (blocked(to, from)) {
+    ++counters_.partitioned;
+    emit(trace_kind::partitioned, to, from_address, e, 1);
+    return;
+  }
+  const bool drop = rng_.bernoulli(lf.drop_probability);
+  const bool dup = rng_.bernoulli(lf.duplicate_probability);
+  if (drop) {
+    ++counters_.dropped;
+    emit(trace_kind::dropped, to, from_address, e, 1);
+    return;
+  }
+  post(queue_.now() + line_delay(lf, bytes), ev::deliver_reply, x, from);
+  if (dup) {
+    ++counters_.duplicated;
+    emit(trace_kind::duplicated, to, from_address, exchanges_[x], 1);
+    post(queue_.now() + line_delay(lf, bytes), ev::deliver_reply, x, from);
+  }
+}
+
+void network::handle_reply(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  const peer_id to_address = e.to_address;
+  if (e.done) {
+    emit(trace_kind::late_reply, e.from, to_address, e);
+    return;
+  }
+  // A reply from a node that crashed after answering never arrives (the requester times out).
+  if (queue_.generation(e.to) != e.to_gen) return;
+  ++counters_.delivered;
+  body& bd = bodies_[e.body];
+  if (!text_codec_) {
+    emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, bd.reply.clock);
+    finish(x, {}, &bd.reply);
+    return;
+  }
+  message reply;
+  const decode_status st = decode(bd.reply_line, reply);
+  if (!st.ok()) {
+    ++counters_.bad_replies;
+    emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::malformed_reply);
+    finish(x, errc::malformed_reply, nullptr);
+    return;
+  }
+  if (reply.type() != reply_type_for(e.type)) {
+    ++counters_.bad_replies;
+    emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::unexpected_reply);
+    finish(x, errc::unexpected_reply, nullptr);
+    return;
+  }
+  emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, reply.clock);
+  finish(x, {}, &reply);
+}
+
+void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
+  exchange& e = exchanges_[x];
+  e.done = true;
+  body& bd = bodies_[e.body];
+  send_handler done = std::move(bd.on_done);
+  bd.on_done = nullptr;
+  const std::uint64_t id = e.id;
+  const node_id from = e.from;
+  {
+    trace_event t;
+    t.time = queue_.now();
+    t.kind = trace_kind::completed;
+    t.node = from;
+    t.peer = e.to_address;
+    t.has_type = true;
+    t.type = e.type;
+    t.message_id = id;
+    t.error = static_cast<std::uint32_t>(ec.value());
+    trace_.emit(t);
+  }
+  if (!done) return;
+  std::optional<message> value;
+  std::string_view line;
+  if (reply != nullptr) {
+    value = std::move(*reply);
+    line = bd.reply_line;
+  }
+  current_message_id_ = id;
+  done(ec, std::move(value), line);
+  current_message_id_ = 0;
+}
+
+}  // namespace eachare::sim

@@ -1,0 +1,229 @@
+#include "sim/trace.hpp"
+
+#include <algorithm>
+
+#include "node/core/errors.hpp"
+
+namespace eachare::sim {
+
+std::string_view to_string(trace_kind k) {
+  switch (k) {
+    case trace_kind::sent:
+      return "sent";
+    case trace_kind::delivered:
+      return "delivered";
+    case trace_kind::reply_sent:
+      return "reply_sent";
+    case trace_kind::reply_delivered:
+      return "reply_delivered";
+    case trace_kind::dropped:
+      return "dropped";
+    case trace_kind::duplicated:
+      return "duplicated";
+    case trace_kind::partitioned:
+      return "partitioned";
+    case trace_kind::refused:
+      return "refused";
+    case trace_kind::timed_out:
+      return "timed_out";
+    case trace_kind::closed_without_reply:
+      return "closed_without_reply";
+    case trace_kind::bad_reply:
+      return "bad_reply";
+    case trace_kind::late_reply:
+      return "late_reply";
+    case trace_kind::injected:
+      return "injected";
+    case trace_kind::bad_input:
+      return "bad_input";
+    case trace_kind::completed:
+      return "completed";
+    case trace_kind::received:
+      return "received";
+    case trace_kind::reply_received:
+      return "reply_received";
+    case trace_kind::send_failed:
+      return "send_failed";
+    case trace_kind::peer_added:
+      return "peer_added";
+    case trace_kind::peer_updated:
+      return "peer_updated";
+    case trace_kind::warning:
+      return "warning";
+    case trace_kind::search_results:
+      return "search_results";
+    case trace_kind::download_started:
+      return "download_started";
+    case trace_kind::download_finished:
+      return "download_finished";
+    case trace_kind::get_peers_done:
+      return "get_peers_done";
+    case trace_kind::command_refused:
+      return "command_refused";
+    case trace_kind::chunk_size_changed:
+      return "chunk_size_changed";
+    case trace_kind::leaving:
+      return "leaving";
+    case trace_kind::exit_ready:
+      return "exit_ready";
+    case trace_kind::started:
+      return "started";
+    case trace_kind::crashed:
+      return "crashed";
+    case trace_kind::restarted:
+      return "restarted";
+    case trace_kind::paused:
+      return "paused";
+    case trace_kind::resumed:
+      return "resumed";
+    case trace_kind::command:
+      return "command";
+    case trace_kind::partition:
+      return "partition";
+    case trace_kind::heal:
+      return "heal";
+    case trace_kind::network_change:
+      return "network_change";
+    case trace_kind::converged:
+      return "converged";
+    case trace_kind::diverged:
+      return "diverged";
+  }
+  return "unknown";
+}
+
+void trace_hash::bytes(const void* p, std::size_t n) {
+  const auto* c = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) {
+    hash_ ^= c[i];
+    hash_ *= 1099511628211ull;
+  }
+}
+
+void trace_hash::u64(std::uint64_t v) {
+  // FNV-1a over 64-bit words (not bytes): an event is ~9 words and a big run emits tens of
+  // millions of events, so the per-byte loop would dominate. The rotation keeps high bits mixing.
+  hash_ ^= v;
+  hash_ *= 1099511628211ull;
+  hash_ ^= hash_ >> 29;
+}
+
+void trace_hash::add(const trace_event& e) {
+  u64(static_cast<std::uint64_t>(e.time.count()));
+  u64(static_cast<std::uint64_t>(e.kind) | (static_cast<std::uint64_t>(e.has_type) << 8) |
+      (static_cast<std::uint64_t>(e.type) << 16) | (static_cast<std::uint64_t>(e.status) << 24) |
+      (static_cast<std::uint64_t>(e.error) << 32));
+  u64((static_cast<std::uint64_t>(e.node) << 32) | e.peer);
+  u64(e.message_id);
+  u64(e.sender_clock);
+  u64(e.clock);
+  u64(e.value);
+  u64(e.detail.size());
+  bytes(e.detail.data(), e.detail.size());
+}
+
+void trace::emit(const trace_event& e) {
+  hash_.add(e);
+  ++count_;
+  for (trace_listener* l : listeners_) l->on_trace_event(e);
+}
+
+void trace::add_listener(trace_listener& l) {
+  listeners_.push_back(&l);
+}
+
+void trace::remove_listener(trace_listener& l) {
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), &l), listeners_.end());
+}
+
+namespace {
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c >= 0x7F) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 0xF]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void append_field(std::string& out, std::string_view key, std::uint64_t v) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  out += std::to_string(v);
+}
+
+}  // namespace
+
+std::string trace_jsonl_writer::format(const trace_event& e, const address_book& book) {
+  std::string out;
+  out.reserve(160);
+  out += "{\"t_ns\":";
+  out += std::to_string(e.time.count());
+  out += ",\"kind\":";
+  append_json_string(out, to_string(e.kind));
+  if (e.node != no_node) append_field(out, "node", e.node);
+  if (e.peer != no_peer) {
+    out += ",\"peer\":";
+    if (e.peer < book.size()) {
+      append_json_string(out, book.name(e.peer));
+    } else {
+      out += std::to_string(e.peer);
+    }
+  }
+  if (e.has_type) {
+    out += ",\"type\":";
+    append_json_string(out, to_string(e.type));
+  }
+  if (e.message_id != 0) append_field(out, "id", e.message_id);
+  if (e.sender_clock != 0) append_field(out, "sender_clock", e.sender_clock);
+  if (e.clock != 0) append_field(out, "clock", e.clock);
+  if (e.kind == trace_kind::peer_added || e.kind == trace_kind::peer_updated) {
+    out += ",\"status\":";
+    append_json_string(out, to_string(e.status));
+  }
+  if (e.error != 0) {
+    out += ",\"error\":";
+    append_json_string(out, make_error_code(static_cast<errc>(e.error)).message());
+  }
+  if (e.value != 0) append_field(out, "value", e.value);
+  if (!e.detail.empty()) {
+    out += ",\"detail\":";
+    append_json_string(out, e.detail.substr(0, 200));
+  }
+  out.push_back('}');
+  return out;
+}
+
+void trace_jsonl_writer::on_trace_event(const trace_event& e) {
+  line_ = format(e, book_);
+  sink_(line_);
+}
+
+}  // namespace eachare::sim

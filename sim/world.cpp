@@ -1,0 +1,534 @@
+#include "sim/world.hpp"
+
+#include <stdexcept>
+#include <type_traits>
+#include <unordered_set>
+
+#include "node/core/errors.hpp"
+#include "node/protocol/peer_address.hpp"
+
+namespace eachare::sim {
+namespace {
+
+// Stream numbers for derive_seed: the network's fault draws and each node's own RNG.
+constexpr std::uint64_t network_stream = 0x6E6574776F726Bull;  // "network"
+constexpr std::uint64_t node_stream_base = 0x100000000ull;
+
+}  // namespace
+
+std::string_view to_string(node_status s) {
+  switch (s) {
+    case node_status::added:
+      return "added";
+    case node_status::running:
+      return "running";
+    case node_status::paused:
+      return "paused";
+    case node_status::crashed:
+      return "crashed";
+    case node_status::leaving:
+      return "leaving";
+    case node_status::left:
+      return "left";
+  }
+  return "unknown";
+}
+
+world::node_slot::node_slot(world& w, node_id n)
+    : transport(w.network_, n), scheduler(w.queue_, n), observer(w, n) {}
+
+world::world(world_config config)
+    : config_(std::move(config)),
+      network_(queue_, trace_, derive_seed(config_.seed, network_stream)) {
+  network_.configure(config_.network);
+  network_.set_text_codec(config_.text_codec);
+}
+
+world::~world() {
+  // Nodes go first: their destructors may drop callbacks that reference the queue's slab.
+  nodes_.clear();
+}
+
+// --- building -------------------------------------------------------------------------------
+
+node_id world::add_peer(peer_spec spec) {
+  if (!is_valid_peer_address(spec.address)) {
+    throw std::invalid_argument("peer '" + spec.name + "': bad address '" + spec.address + "'");
+  }
+  if (find(spec.address)) {
+    throw std::invalid_argument("peer '" + spec.name + "': address " + spec.address +
+                                " is already used");
+  }
+  // The node gets what parse_neighbours() would give it: valid, not itself, no duplicates.
+  std::vector<std::string> neighbours;
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& a : spec.neighbours) {
+    if (a == spec.address || !is_valid_peer_address(a) || !seen.insert(a).second) continue;
+    neighbours.push_back(a);
+  }
+  spec.neighbours = std::move(neighbours);
+
+  const auto n = static_cast<node_id>(nodes_.size());
+  auto slot = std::make_unique<node_slot>(*this, n);
+  slot->address = book_.intern(spec.address);
+  for (const std::string& a : spec.neighbours) book_.intern(a);
+  slot->spec = std::move(spec);
+  nodes_.push_back(std::move(slot));
+  network_.add_node(n, nodes_.back()->address);
+  tracker_.nodes_.resize(nodes_.size());
+  return n;
+}
+
+std::optional<node_id> world::find(std::string_view address) const {
+  const peer_id id = book_.find(address);
+  if (id == no_peer) return std::nullopt;
+  const node_id n = network_.node_at(id);
+  if (n == no_node) return std::nullopt;
+  return n;
+}
+
+file_content world::file_content_for(const file_spec& f) {
+  auto key = std::make_pair(f.name, f.size);
+  auto it = contents_.find(key);
+  if (it != contents_.end()) return it->second;
+  auto content =
+      std::make_shared<const std::string>(generate_file_content(config_.seed, f.name, f.size));
+  contents_.emplace(std::move(key), content);
+  return content;
+}
+
+// --- lifecycle ------------------------------------------------------------------------------
+
+void world::emit_world(trace_kind k, node_id n, std::uint64_t value) {
+  trace_event t;
+  t.time = queue_.now();
+  t.kind = k;
+  t.node = n;
+  if (n != no_node) {
+    t.peer = nodes_[n]->address;
+    t.clock = clock(n);
+  }
+  t.value = value;
+  trace_.emit(t);
+}
+
+void world::create_node(node_id n) {
+  node_slot& s = *nodes_[n];
+  s.files.restore({});
+  for (const file_spec& f : s.spec.files) s.files.put(f.name, file_content_for(f));
+  node_config cfg;
+  cfg.self = s.spec.address;
+  cfg.ep = s.spec.ep;
+  cfg.chunk_size = s.spec.chunk_size;
+  cfg.max_chunks_in_flight = s.spec.max_chunks_in_flight;
+  cfg.rng_seed = derive_seed(derive_seed(config_.seed, node_stream_base + n), queue_.generation(n));
+  cfg.neighbours = s.spec.neighbours;
+  s.receive_pending = false;
+  network_.attach(n, nullptr);
+  s.node.reset();
+  s.node = std::make_unique<peer_node>(std::move(cfg), book_, s.transport, s.scheduler, s.files,
+                                       s.observer);
+  network_.attach(n, s.node.get());
+}
+
+bool world::is_live(node_id n) const {
+  const node_status s = nodes_[n]->status;
+  return s == node_status::running || s == node_status::paused;
+}
+
+void world::set_status(node_id n, node_status s) {
+  const bool was_live = is_live(n);
+  nodes_[n]->status = s;
+  if (was_live != is_live(n)) schedule_recount();
+}
+
+void world::start(node_id n) {
+  node_slot& s = *nodes_[n];
+  if (s.status != node_status::added) {
+    if (s.status == node_status::crashed || s.status == node_status::left) restart(n);
+    return;
+  }
+  create_node(n);
+  set_status(n, node_status::running);
+  network_.set_listening(n, true);
+  emit_world(trace_kind::started, n);
+  s.node->start();
+}
+
+void world::crash(node_id n) {
+  node_slot& s = *nodes_[n];
+  if (s.status == node_status::added || s.status == node_status::crashed ||
+      s.status == node_status::left) {
+    return;
+  }
+  queue_.retire(n);
+  network_.set_listening(n, false);
+  s.receive_pending = false;
+  set_status(n, node_status::crashed);
+  emit_world(trace_kind::crashed, n);
+}
+
+void world::restart(node_id n) {
+  node_slot& s = *nodes_[n];
+  if (s.status == node_status::added) {
+    start(n);
+    return;
+  }
+  if (is_live(n) || s.status == node_status::leaving) crash(n);
+  create_node(n);
+  set_status(n, node_status::running);
+  network_.set_listening(n, true);
+  emit_world(trace_kind::restarted, n);
+  s.node->start();
+}
+
+void world::pause(node_id n) {
+  node_slot& s = *nodes_[n];
+  if (s.status != node_status::running) return;
+  queue_.pause(n);
+  set_status(n, node_status::paused);
+  emit_world(trace_kind::paused, n);
+}
+
+void world::resume(node_id n) {
+  node_slot& s = *nodes_[n];
+  if (s.status != node_status::paused) return;
+  set_status(n, node_status::running);
+  emit_world(trace_kind::resumed, n);
+  queue_.resume(n);
+}
+
+// --- driving --------------------------------------------------------------------------------
+
+void world::command(node_id n, const eachare::command& cmd) {
+  node_slot& s = *nodes_[n];
+  if (s.status == node_status::paused) {
+    // A stopped process reads its stdin when it continues.
+    queue_.schedule_at(
+        queue_.now(), [this, n, cmd] { command(n, cmd); }, n);
+    return;
+  }
+  if (s.status != node_status::running || !s.node) {
+    trace_event t;
+    t.time = queue_.now();
+    t.kind = trace_kind::command_refused;
+    t.node = n;
+    t.peer = s.address;
+    t.value = cmd.index();
+    t.detail = "node is not running";
+    trace_.emit(t);
+    return;
+  }
+  emit_world(trace_kind::command, n, cmd.index());
+  if (std::holds_alternative<cmd_bye>(cmd)) set_status(n, node_status::leaving);
+  s.node->on_command(cmd);
+}
+
+void world::inject(node_id n, std::string line) {
+  network_.inject(n, std::move(line));
+}
+
+event_id world::at(duration t, std::function<void()> fn) {
+  return queue_.schedule_at(t, std::move(fn));
+}
+
+event_id world::after(duration delay, std::function<void()> fn) {
+  return queue_.schedule_after(delay, std::move(fn));
+}
+
+void world::run_until(duration t) {
+  queue_.run_until(t);
+}
+
+std::uint64_t world::clock(node_id n) const {
+  const peer_node* p = nodes_[n]->node.get();
+  return p ? p->clock() : 0;
+}
+
+// --- faults ---------------------------------------------------------------------------------
+
+std::size_t world::partition(const std::vector<std::vector<node_id>>& groups) {
+  const std::size_t k = network_.partition(groups);
+  emit_world(trace_kind::partition, no_node, k);
+  return k;
+}
+
+std::size_t world::partition_oneway(const std::vector<node_id>& from,
+                                    const std::vector<node_id>& to) {
+  const std::size_t k = network_.partition_oneway(from, to);
+  emit_world(trace_kind::partition, no_node, k);
+  return k;
+}
+
+void world::heal() {
+  network_.heal();
+  emit_world(trace_kind::heal, no_node);
+  tracker_.mark_time_ = queue_.now();
+  tracker_.first_since_mark_.reset();
+  if (tracker_.holds_) tracker_.first_since_mark_ = queue_.now();
+}
+
+void world::set_network(const link_faults& defaults) {
+  fault_model f = network_.faults();
+  f.defaults = defaults;
+  set_faults(std::move(f));
+}
+
+void world::set_faults(fault_model faults) {
+  network_.set_faults(std::move(faults));
+  emit_world(trace_kind::network_change, no_node);
+}
+
+// --- convergence ----------------------------------------------------------------------------
+
+void world::schedule_recount() {
+  if (recount_scheduled_) return;
+  recount_scheduled_ = true;
+  queue_.schedule_at(queue_.now(), [this] {
+    recount_scheduled_ = false;
+    recount();
+  });
+}
+
+void world::recount() {
+  auto& tn = tracker_.nodes_;
+  tn.resize(nodes_.size());
+  std::size_t live = 0;
+  for (node_id n = 0; n < nodes_.size(); ++n) {
+    tn[n].live = is_live(n);
+    if (tn[n].live) ++live;
+  }
+  tracker_.live_count_ = live;
+  std::size_t satisfied = 0;
+  for (node_id n = 0; n < nodes_.size(); ++n) {
+    auto& pn = tn[n];
+    pn.count = 0;
+    pn.counted.clear();
+    const peer_node* node = nodes_[n]->node.get();
+    if (!pn.live || node == nullptr) continue;
+    const auto& records = node->peers().records();
+    pn.counted.assign((records.size() + 63) / 64, 0);
+    const peer_id self = nodes_[n]->address;
+    for (std::size_t k = 0; k < records.size(); ++k) {
+      const peer_record& r = records[k];
+      if (r.status != peer_status::online || r.id == self) continue;
+      const node_id other = network_.node_at(r.id);
+      if (other == no_node || !tn[other].live) continue;
+      pn.counted[k / 64] |= 1ull << (k % 64);
+      ++pn.count;
+    }
+    if (pn.count + 1 == live) ++satisfied;
+  }
+  tracker_.satisfied_ = satisfied;
+  update_holds();
+}
+
+void world::on_table_event(node_id n, peer_id p, peer_status s) {
+  if (recount_scheduled_) return;  // the recount will see this change
+  auto& pn = tracker_.nodes_[n];
+  if (!pn.live) return;
+  const peer_node* node = nodes_[n]->node.get();
+  const peer_record* r = node->peers().find(p);
+  if (r == nullptr) return;
+  const auto k = static_cast<std::size_t>(r - node->peers().records().data());
+  if (pn.counted.size() * 64 <= k) pn.counted.resize(k / 64 + 1, 0);
+  const std::uint64_t bit = 1ull << (k % 64);
+  const bool was = (pn.counted[k / 64] & bit) != 0;
+  bool now = false;
+  if (s == peer_status::online && p != nodes_[n]->address) {
+    const node_id other = network_.node_at(p);
+    now = other != no_node && tracker_.nodes_[other].live;
+  }
+  if (was == now) return;
+  const std::size_t target = tracker_.live_count_ - 1;
+  const bool sat_before = pn.count == target;
+  if (now) {
+    pn.counted[k / 64] |= bit;
+    ++pn.count;
+  } else {
+    pn.counted[k / 64] &= ~bit;
+    --pn.count;
+  }
+  const bool sat_after = pn.count == target;
+  if (sat_before != sat_after) {
+    if (sat_after) {
+      ++tracker_.satisfied_;
+    } else {
+      --tracker_.satisfied_;
+    }
+    update_holds();
+  }
+}
+
+void world::update_holds() {
+  const bool holds = tracker_.live_count_ > 0 && tracker_.satisfied_ == tracker_.live_count_;
+  if (holds == tracker_.holds_) return;
+  tracker_.holds_ = holds;
+  tracker_.since_ = queue_.now();
+  if (holds && !tracker_.first_since_mark_) tracker_.first_since_mark_ = queue_.now();
+  emit_world(holds ? trace_kind::converged : trace_kind::diverged, no_node, tracker_.live_count_);
+}
+
+// --- observer adapter -----------------------------------------------------------------------
+
+namespace {
+
+trace_event node_event(duration now, trace_kind k, node_id n, peer_id p) {
+  trace_event t;
+  t.time = now;
+  t.kind = k;
+  t.node = n;
+  t.peer = p;
+  return t;
+}
+
+}  // namespace
+
+void world::node_observer::on_clock_changed(std::uint64_t value) {
+  node_slot& s = *world_->nodes_[node_];
+  if (s.receive_pending) {
+    s.receive_pending = false;
+    trace_event t =
+        node_event(world_->queue_.now(),
+                   s.receive_is_reply ? trace_kind::reply_received : trace_kind::received, node_,
+                   s.receive_from);
+    t.has_type = true;
+    t.type = s.receive_type;
+    t.message_id = s.receive_message_id;
+    t.sender_clock = s.receive_sender_clock;
+    t.clock = value;
+    world_->trace_.emit(t);
+  }
+  if (tap) tap->on_clock_changed(value);
+}
+
+void world::node_observer::on_sending(peer_id to, const message& msg) {
+  if (tap) tap->on_sending(to, msg);
+}
+
+void world::node_observer::on_request_received(peer_id from, const message& msg,
+                                               std::string_view line) {
+  node_slot& s = *world_->nodes_[node_];
+  s.receive_pending = true;
+  s.receive_is_reply = false;
+  s.receive_type = msg.type();
+  s.receive_from = from;
+  s.receive_sender_clock = msg.clock;
+  s.receive_message_id = world_->network_.current_message_id();
+  if (tap) tap->on_request_received(from, msg, line);
+}
+
+void world::node_observer::on_reply_received(peer_id from, const message& msg,
+                                             std::string_view line) {
+  node_slot& s = *world_->nodes_[node_];
+  s.receive_pending = true;
+  s.receive_is_reply = true;
+  s.receive_type = msg.type();
+  s.receive_from = from;
+  s.receive_sender_clock = msg.clock;
+  s.receive_message_id = world_->network_.current_message_id();
+  if (tap) tap->on_reply_received(from, msg, line);
+}
+
+void world::node_observer::on_send_failed(peer_id to, std::error_code ec) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::send_failed, node_, to);
+  t.error = static_cast<std::uint32_t>(ec.value());
+  t.message_id = world_->network_.current_message_id();
+  world_->trace_.emit(t);
+  if (tap) tap->on_send_failed(to, ec);
+}
+
+void world::node_observer::on_peer_added(peer_id p, peer_status st, std::uint64_t clock) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::peer_added, node_, p);
+  t.status = st;
+  t.clock = clock;
+  world_->trace_.emit(t);
+  world_->on_table_event(node_, p, st);
+  if (tap) tap->on_peer_added(p, st, clock);
+}
+
+void world::node_observer::on_peer_updated(peer_id p, peer_status st, std::uint64_t clock) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::peer_updated, node_, p);
+  t.status = st;
+  t.clock = clock;
+  world_->trace_.emit(t);
+  world_->on_table_event(node_, p, st);
+  if (tap) tap->on_peer_updated(p, st, clock);
+}
+
+void world::node_observer::on_warning(std::string_view text) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::warning, node_, no_peer);
+  t.detail = text;
+  world_->trace_.emit(t);
+  if (tap) tap->on_warning(text);
+}
+
+void world::node_observer::on_peer_listing(const std::vector<peer_row>& rows) {
+  if (tap) tap->on_peer_listing(rows);
+}
+
+void world::node_observer::on_local_files(const std::vector<stored_file>& files) {
+  if (tap) tap->on_local_files(files);
+}
+
+void world::node_observer::on_search_results(const std::vector<search_row>& rows) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::search_results, node_, no_peer);
+  t.value = rows.size();
+  world_->trace_.emit(t);
+  if (tap) tap->on_search_results(rows);
+}
+
+void world::node_observer::on_download_started(std::string_view name) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::download_started, node_, no_peer);
+  t.detail = name;
+  world_->trace_.emit(t);
+  if (tap) tap->on_download_started(name);
+}
+
+void world::node_observer::on_download_finished(std::string_view name, download_outcome outcome,
+                                                std::string_view why) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::download_finished, node_, no_peer);
+  t.detail = name;
+  t.value = outcome == download_outcome::completed ? 0 : 1;
+  world_->trace_.emit(t);
+  if (tap) tap->on_download_finished(name, outcome, why);
+}
+
+void world::node_observer::on_statistics(const std::vector<stats_row>& rows) {
+  if (tap) tap->on_statistics(rows);
+}
+
+void world::node_observer::on_chunk_size_changed(std::uint64_t size) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::chunk_size_changed, node_, no_peer);
+  t.value = size;
+  world_->trace_.emit(t);
+  if (tap) tap->on_chunk_size_changed(size);
+}
+
+void world::node_observer::on_command_refused(std::string_view why) {
+  trace_event t = node_event(world_->queue_.now(), trace_kind::command_refused, node_, no_peer);
+  t.detail = why;
+  world_->trace_.emit(t);
+  if (tap) tap->on_command_refused(why);
+}
+
+void world::node_observer::on_get_peers_done() {
+  world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::get_peers_done, node_, no_peer));
+  if (tap) tap->on_get_peers_done();
+}
+
+void world::node_observer::on_leaving() {
+  world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::leaving, node_, no_peer));
+  if (tap) tap->on_leaving();
+}
+
+void world::node_observer::on_exit_ready() {
+  world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::exit_ready, node_, no_peer));
+  // The process exits: nothing more reaches it, and connects to it are refused.
+  world_->queue_.retire(node_);
+  world_->network_.set_listening(node_, false);
+  world_->set_status(node_, node_status::left);
+  if (tap) tap->on_exit_ready();
+}
+
+}  // namespace eachare::sim
