@@ -1,0 +1,421 @@
+#include "node/asio/asio_transport.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "node/core/errors.hpp"
+
+namespace eachare {
+namespace {
+
+using namespace std::chrono_literals;
+using tcp = boost::asio::ip::tcp;
+constexpr auto generous = 20s;
+
+// Runs an io_context on its own thread; tests hand work to it with run().
+class io_thread {
+ public:
+  io_thread() : guard_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+  ~io_thread() {
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  boost::asio::io_context& io() { return io_; }
+  template <typename F>
+  auto run(F f) -> decltype(f()) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    if (result.wait_for(generous) != std::future_status::ready) {
+      ADD_FAILURE() << "io thread did not run the task";
+      std::abort();
+    }
+    return result.get();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+// Records inbound traffic; replies with whatever `reply` returns.
+class recording_handler final : public inbound_handler {
+ public:
+  std::function<std::optional<message>(const message&)> reply = [](const message&) {
+    return std::optional<message>{};
+  };
+
+  std::optional<message> on_message(const message& msg, std::string_view line) override {
+    std::optional<message> r = reply(msg);
+    std::lock_guard lock(mutex_);
+    messages_.push_back(msg);
+    lines_.emplace_back(line);
+    cv_.notify_all();
+    return r;
+  }
+  void on_bad_input(std::string_view what) override {
+    std::lock_guard lock(mutex_);
+    warnings_.emplace_back(what);
+    cv_.notify_all();
+  }
+  bool wait_messages(std::size_t n, std::chrono::milliseconds bound = generous) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, bound, [&] { return messages_.size() >= n; });
+  }
+  bool wait_warnings(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, generous, [&] { return warnings_.size() >= n; });
+  }
+  std::vector<message> messages() {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+  std::vector<std::string> warnings() {
+    std::lock_guard lock(mutex_);
+    return warnings_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<message> messages_;
+  std::vector<std::string> lines_;
+  std::vector<std::string> warnings_;
+};
+
+struct send_result {
+  std::error_code ec;
+  std::optional<message> reply;
+  std::string line;
+};
+
+// One peer: a transport listening on an ephemeral loopback port.
+struct peer {
+  explicit peer(io_thread& t, transport_options options = {})
+      : thread(t), net(t.io(), book, options) {
+    net.set_inbound_handler(&handler);
+    port = thread.run([&] {
+      EXPECT_FALSE(net.listen("127.0.0.1", 0));
+      return net.local_port();
+    });
+    self = "127.0.0.1:" + std::to_string(port);
+  }
+  ~peer() {
+    thread.run([&] {
+      net.close();
+      return 0;
+    });
+  }
+  std::future<send_result> send(const std::string& to, message msg) {
+    auto promise = std::make_shared<std::promise<send_result>>();
+    auto future = promise->get_future();
+    thread.run([&, promise, msg = std::move(msg)] {
+      const peer_id id = book.intern(to);
+      net.send(id, msg,
+               [promise](std::error_code ec, std::optional<message> reply, std::string_view line) {
+                 promise->set_value({ec, std::move(reply), std::string(line)});
+               });
+      return 0;
+    });
+    return future;
+  }
+  send_result send_and_wait(const std::string& to, message msg) {
+    auto f = send(to, std::move(msg));
+    if (f.wait_for(generous) != std::future_status::ready) {
+      ADD_FAILURE() << "send never completed";
+      return {};
+    }
+    return f.get();
+  }
+
+  io_thread& thread;
+  address_book book;
+  recording_handler handler;
+  asio_transport net;
+  std::uint16_t port = 0;
+  std::string self;
+};
+
+message make(std::string origin, std::uint64_t clock, message_body body) {
+  return message{std::move(origin), clock, std::move(body)};
+}
+
+std::uint16_t free_port() {
+  boost::asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+// A blocking client socket for wire-level misbehaviour, with a receive timeout.
+struct raw_client {
+  explicit raw_client(std::uint16_t port) : socket(io) {
+    socket.connect(tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), port));
+    timeval tv{20, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  void write(std::string_view bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket, boost::asio::buffer(bytes.data(), bytes.size()), ec);
+  }
+  // Everything until the server closes (or the 20 s timeout). `closed` says it was a close.
+  std::string read_all(bool& closed) {
+    std::string out;
+    char buf[4096];
+    closed = false;
+    for (;;) {
+      boost::system::error_code ec;
+      const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+      out.append(buf, n);
+      if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) {
+        closed = true;
+        return out;
+      }
+      if (ec) return out;
+    }
+  }
+  boost::asio::io_context io;
+  tcp::socket socket;
+};
+
+TEST(AsioTransport, SendToAClosedPortIsRefused) {
+  io_thread t;
+  peer a(t);
+  const auto r =
+      a.send_and_wait("127.0.0.1:" + std::to_string(free_port()), make(a.self, 1, hello_body{}));
+  EXPECT_EQ(r.ec, errc::connection_refused);
+  EXPECT_FALSE(r.reply);
+}
+
+TEST(AsioTransport, HelloReachesTheListenerWithoutAReply) {
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  const auto r = b.send_and_wait(a.self, make(b.self, 3, hello_body{}));
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_FALSE(r.reply);
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  const auto got = a.handler.messages();
+  EXPECT_EQ(got[0], make(b.self, 3, hello_body{}));
+}
+
+TEST(AsioTransport, RequestGetsItsReplyOnTheSameConnection) {
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  a.handler.reply = [&](const message&) {
+    return std::optional<message>(
+        make(a.self, 7, peer_list_body{{{"10.0.0.1:5000", peer_status::online, 4}}}));
+  };
+  const auto r = b.send_and_wait(a.self, make(b.self, 6, get_peers_body{}));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(r.reply->type(), message_type::peer_list);
+  EXPECT_EQ(r.line, a.self + " 7 PEER_LIST 1 10.0.0.1:5000:ONLINE:4");
+}
+
+TEST(AsioTransport, LargeFileReplyArrivesWhole) {
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  std::string data(3 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 % 251);
+  a.handler.reply = [&](const message&) {
+    return std::optional<message>(make(a.self, 2, file_body{"big.bin", data.size(), 0, data}));
+  };
+  const auto r = b.send_and_wait(a.self, make(b.self, 1, dl_body{"big.bin", 0, 0}));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(std::get<file_body>(r.reply->body).data, data);
+}
+
+TEST(AsioTransport, ServerThatNeverRepliesTimesOut) {
+  io_thread t;
+  transport_options options;
+  options.reply_timeout = 300ms;
+  peer b(t, options);
+  // Listening but never accepting: the kernel completes the handshake, nobody answers.
+  boost::asio::io_context silent_io;
+  tcp::acceptor silent(silent_io, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const auto r = b.send_and_wait("127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
+                                 make(b.self, 1, ls_body{}));
+  EXPECT_EQ(r.ec, errc::timed_out);
+}
+
+TEST(AsioTransport, WrongReplyTypeIsUnexpected) {
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  a.handler.reply = [&](const message&) {
+    return std::optional<message>(make(a.self, 2, ls_list_body{}));
+  };
+  const auto r = b.send_and_wait(a.self, make(b.self, 1, get_peers_body{}));
+  EXPECT_EQ(r.ec, errc::unexpected_reply);
+}
+
+TEST(AsioTransport, HalfALineThenStallIsClosedWithAWarning) {
+  io_thread t;
+  transport_options options;
+  options.read_timeout = 300ms;
+  peer a(t, options);
+  raw_client c(a.port);
+  c.write("127.0.0.1:9 1 HEL");
+  bool closed = false;
+  EXPECT_EQ(c.read_all(closed), "");
+  EXPECT_TRUE(closed);
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("no complete line from 127.0.0.1:"), std::string::npos)
+      << a.handler.warnings()[0];
+  EXPECT_TRUE(a.handler.messages().empty());
+}
+
+TEST(AsioTransport, OverLongLineIsClosedWithAWarning) {
+  io_thread t;
+  transport_options options;
+  options.max_line_bytes = 1024;
+  peer a(t, options);
+  raw_client c(a.port);
+  c.write(std::string(5000, 'A'));
+  bool closed = false;
+  c.read_all(closed);
+  EXPECT_TRUE(closed);
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("longer than 1024 bytes"), std::string::npos)
+      << a.handler.warnings()[0];
+}
+
+TEST(AsioTransport, MalformedLineGetsAWarningNoReplyAndTheListenerKeepsServing) {
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  {
+    raw_client c(a.port);
+    c.write("this is not a message\n");
+    bool closed = false;
+    EXPECT_EQ(c.read_all(closed), "");
+    EXPECT_TRUE(closed);
+  }
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_EQ(a.handler.warnings()[0].rfind("malformed message from 127.0.0.1:", 0), 0u)
+      << a.handler.warnings()[0];
+  {
+    raw_client c(a.port);
+    c.write("127.0.0.1:9 1 FROBNICATE\n");
+    bool closed = false;
+    EXPECT_EQ(c.read_all(closed), "");
+  }
+  ASSERT_TRUE(a.handler.wait_warnings(2));
+  const auto r = b.send_and_wait(a.self, make(b.self, 1, hello_body{}));
+  EXPECT_FALSE(r.ec);
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages().size(), 1u);
+}
+
+TEST(AsioTransport, LineEndedByCloseInsteadOfNewlineIsAccepted) {
+  io_thread t;
+  peer a(t);
+  {
+    raw_client c(a.port);
+    c.write("127.0.0.1:9 4 HELLO");
+    c.socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    c.read_all(closed);
+  }
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages()[0], make("127.0.0.1:9", 4, hello_body{}));
+}
+
+TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
+  io_thread t;
+  peer b(t);
+  // A quirky peer: reads our GET_PEERS, answers by connecting to our listener, closes ours.
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    raw_client answer(b.port);
+    answer.write(quirky_address + " 9 PEER_LIST 1 10.1.1.1:1:OFFLINE:0\n");
+    answer.socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    answer.read_all(closed);
+    s.close();
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, get_peers_body{}));
+  server.join();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(r.reply->origin, quirky_address);
+  EXPECT_EQ(r.line, quirky_address + " 9 PEER_LIST 1 10.1.1.1:1:OFFLINE:0");
+  // The reply completed the request; the node never saw it as a request.
+  EXPECT_TRUE(b.handler.messages().empty());
+}
+
+TEST(AsioTransport, StrayReplyWithNoPendingRequestGoesToTheHandler) {
+  io_thread t;
+  peer a(t);
+  {
+    raw_client c(a.port);
+    c.write("127.0.0.1:9 2 LS_LIST 0\n");
+    bool closed = false;
+    c.read_all(closed);
+  }
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages()[0].type(), message_type::ls_list);
+}
+
+TEST(AsioTransport, InboundConnectionsBeyondTheBoundWait) {
+  io_thread t;
+  transport_options options;
+  options.max_inbound_connections = 1;
+  peer a(t, options);
+  auto staller = std::make_unique<raw_client>(a.port);
+  staller->write("127.0.0.1:9 1 ");
+  raw_client waiting(a.port);
+  waiting.write("127.0.0.1:9 2 HELLO\n");
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("limit (1)"), std::string::npos);
+  EXPECT_FALSE(a.handler.wait_messages(1, 300ms));
+  staller.reset();  // frees the slot
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages()[0].clock, 2u);
+}
+
+TEST(AsioTransport, CloseCancelsPendingRequests) {
+  io_thread t;
+  peer b(t);
+  boost::asio::io_context silent_io;
+  tcp::acceptor silent(silent_io, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  auto f = b.send("127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
+                  make(b.self, 1, get_peers_body{}));
+  // The request is registered once send() returned on the io thread.
+  t.run([&] {
+    b.net.close();
+    return 0;
+  });
+  ASSERT_EQ(f.wait_for(generous), std::future_status::ready);
+  EXPECT_EQ(f.get().ec, errc::cancelled);
+}
+
+TEST(AsioTransport, UnparsableDestinationIsUnreachable) {
+  io_thread t;
+  peer b(t);
+  const auto r = b.send_and_wait("no-port-here", make(b.self, 1, hello_body{}));
+  EXPECT_EQ(r.ec, errc::unreachable);
+}
+
+}  // namespace
+}  // namespace eachare

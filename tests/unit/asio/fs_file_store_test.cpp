@@ -1,0 +1,181 @@
+#include "node/asio/fs_file_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "node/core/errors.hpp"
+
+namespace eachare {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FsFileStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("eachare-fs-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    shared_ = root_ / "shared";
+    fs::create_directories(shared_);
+    fs::create_directories(root_ / "outside");
+    put(root_ / "outside" / "secret.txt", "top secret");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  static void put(const fs::path& p, const std::string& content) {
+    std::ofstream out(p, std::ios::binary);
+    out << content;
+  }
+  static std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::size_t entries() const {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(shared_)) ++n;
+    return n;
+  }
+
+  fs::path root_;
+  fs::path shared_;
+};
+
+TEST_F(FsFileStore, ListsRegularFilesSortedWithSizes) {
+  put(shared_ / "b.txt", "bb");
+  put(shared_ / "a.txt", "a");
+  put(shared_ / "C.bin", std::string(1000, 'x'));
+  fs::create_directory(shared_ / "subdir");
+  fs_file_store store(shared_);
+  const auto files = store.list();
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0], (stored_file{"C.bin", 1000}));
+  EXPECT_EQ(files[1], (stored_file{"a.txt", 1}));
+  EXPECT_EQ(files[2], (stored_file{"b.txt", 2}));
+}
+
+TEST_F(FsFileStore, ListSkipsNamesWithSpacesAndTemporaryFiles) {
+  put(shared_ / "with space.txt", "x");
+  put(shared_ / (std::string(fs_file_store::temp_prefix) + "1-1"), "partial");
+  put(shared_ / "ok.txt", "x");
+  fs_file_store store(shared_);
+  const auto files = store.list();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].name, "ok.txt");
+}
+
+TEST_F(FsFileStore, ReadsByteRangesInBinary) {
+  std::string content;
+  for (int i = 0; i < 1000; ++i) content.push_back(static_cast<char>(i % 256));
+  put(shared_ / "mil.bin", content);
+  fs_file_store store(shared_);
+  std::string out;
+  ASSERT_FALSE(store.read("mil.bin", 256, 256, out));
+  EXPECT_EQ(out, content.substr(256, 256));
+  out.clear();
+  ASSERT_FALSE(store.read("mil.bin", 768, 256, out));
+  EXPECT_EQ(out.size(), 232u);
+  EXPECT_EQ(out, content.substr(768));
+  out.clear();
+  ASSERT_FALSE(store.read("mil.bin", 1000, 256, out));
+  EXPECT_TRUE(out.empty());
+  ASSERT_FALSE(store.read("mil.bin", 5000, 256, out));
+  EXPECT_TRUE(out.empty());
+  std::uint64_t size = 0;
+  ASSERT_FALSE(store.size_of("mil.bin", size));
+  EXPECT_EQ(size, 1000u);
+}
+
+TEST_F(FsFileStore, RefusesNamesThatLeaveTheDirectory) {
+  fs_file_store store(shared_);
+  std::string out;
+  EXPECT_EQ(store.read("../../etc/passwd", 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read("/etc/passwd", 0, 0, out), errc::invalid_name);
+  EXPECT_EQ(store.read("../outside/secret.txt", 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read("a/b", 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read("a\\b", 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read(std::string_view("a\0b", 3), 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read("..", 0, 256, out), errc::invalid_name);
+  EXPECT_EQ(store.read("", 0, 256, out), errc::invalid_name);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(FsFileStore, ReportsMissingFilesAndDirectories) {
+  fs::create_directory(shared_ / "dir");
+  fs_file_store store(shared_);
+  std::string out;
+  EXPECT_EQ(store.read("nope.txt", 0, 10, out), errc::not_found);
+  EXPECT_EQ(store.read("dir", 0, 10, out), errc::not_regular_file);
+}
+
+TEST_F(FsFileStore, RefusesSymlinkLeadingOutside) {
+  fs::create_symlink(root_ / "outside" / "secret.txt", shared_ / "link.txt");
+  fs::create_symlink("/etc/passwd", shared_ / "passwd");
+  fs_file_store store(shared_);
+  std::string out;
+  EXPECT_EQ(store.read("link.txt", 0, 100, out), errc::not_regular_file);
+  EXPECT_EQ(store.read("passwd", 0, 100, out), errc::not_regular_file);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(store.list().empty());
+}
+
+TEST_F(FsFileStore, FollowsSymlinkToAFileInsideTheDirectory) {
+  put(shared_ / "real.txt", "hello");
+  fs::create_symlink("real.txt", shared_ / "alias.txt");
+  fs::create_directory(shared_ / "sub");
+  put(shared_ / "sub" / "deep.txt", "deep");
+  fs::create_symlink("sub/deep.txt", shared_ / "deep-link.txt");
+  fs_file_store store(shared_);
+  std::string out;
+  ASSERT_FALSE(store.read("alias.txt", 0, 100, out));
+  EXPECT_EQ(out, "hello");
+  // Only files directly in the shared directory count, through a link or not.
+  EXPECT_EQ(store.read("deep-link.txt", 0, 100, out), errc::not_regular_file);
+  const auto files = store.list();
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0], (stored_file{"alias.txt", 5}));
+  EXPECT_EQ(files[1], (stored_file{"real.txt", 5}));
+}
+
+TEST_F(FsFileStore, WriteReplacesAtomicallyAndLeavesNoTemporary) {
+  put(shared_ / "f.txt", "old content");
+  fs_file_store store(shared_);
+  ASSERT_FALSE(store.write("f.txt", std::string("new\0bytes", 9)));
+  EXPECT_EQ(slurp(shared_ / "f.txt"), std::string("new\0bytes", 9));
+  ASSERT_FALSE(store.write("g.txt", "fresh"));
+  EXPECT_EQ(slurp(shared_ / "g.txt"), "fresh");
+  EXPECT_EQ(entries(), 2u);  // no temporary left behind
+}
+
+TEST_F(FsFileStore, WriteOverSymlinkReplacesTheLinkNotItsTarget) {
+  fs::create_symlink(root_ / "outside" / "secret.txt", shared_ / "trap.txt");
+  fs_file_store store(shared_);
+  ASSERT_FALSE(store.write("trap.txt", "downloaded"));
+  EXPECT_EQ(slurp(root_ / "outside" / "secret.txt"), "top secret");
+  EXPECT_FALSE(fs::is_symlink(shared_ / "trap.txt"));
+  EXPECT_EQ(slurp(shared_ / "trap.txt"), "downloaded");
+}
+
+TEST_F(FsFileStore, FailedWriteLeavesNothingUnderTheName) {
+  fs::create_directory(shared_ / "taken");
+  fs_file_store store(shared_);
+  EXPECT_TRUE(store.write("taken", "x"));
+  EXPECT_TRUE(fs::is_directory(shared_ / "taken"));
+  EXPECT_EQ(store.write("../escape.txt", "x"), errc::invalid_name);
+  EXPECT_FALSE(fs::exists(root_ / "escape.txt"));
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(FsFileStore, WriteIntoAMissingDirectoryFailsCleanly) {
+  fs_file_store store(shared_ / "gone");
+  EXPECT_EQ(store.write("f.txt", "x"), errc::io_error);
+  EXPECT_TRUE(store.list().empty());
+}
+
+}  // namespace
+}  // namespace eachare
