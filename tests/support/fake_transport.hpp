@@ -73,14 +73,14 @@ class fake_transport final : public transport {
     return n;
   }
 
-  bool deliver_next() {
-    if (queue_.empty()) return false;
-    auto [index, outcome] = std::move(queue_.front());
-    queue_.pop_front();
-    send_handler handler = std::move(handlers_[index]);
-    const std::string line = outcome.reply ? encode(*outcome.reply) : std::string();
-    handler(outcome.ec, std::move(outcome.reply), line);
-    return true;
+  bool deliver_next() { return deliver(/*newest_first=*/false); }
+
+  // Like deliver_all(), but always runs the most recently queued completion first: replies then
+  // arrive in the opposite of send order, which node code must tolerate.
+  std::size_t deliver_all_newest_first() {
+    std::size_t n = 0;
+    while (deliver(/*newest_first=*/true)) ++n;
+    return n;
   }
 
   // --- inspection ---------------------------------------------------------------------------
@@ -98,6 +98,20 @@ class fake_transport final : public transport {
   std::size_t queued() const { return queue_.size(); }
 
  private:
+  bool deliver(bool newest_first) {
+    if (queue_.empty()) return false;
+    auto [index, outcome] = std::move(newest_first ? queue_.back() : queue_.front());
+    if (newest_first) {
+      queue_.pop_back();
+    } else {
+      queue_.pop_front();
+    }
+    send_handler handler = std::move(handlers_[index]);
+    const std::string line = outcome.reply ? encode(*outcome.reply) : std::string();
+    handler(outcome.ec, std::move(outcome.reply), line);
+    return true;
+  }
+
   void settle(std::size_t index, send_outcome outcome) {
     if (index >= settled_.size()) throw std::out_of_range("fake_transport: no such send");
     if (settled_[index]) throw std::logic_error("fake_transport: send completed twice");

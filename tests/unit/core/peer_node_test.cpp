@@ -782,6 +782,95 @@ TEST(PeerNode, ByeWithNobodyOnlineIsReadyAtOnce) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Odd completions and overlapping operations.
+
+TEST(PeerNode, SuccessWithoutTheExpectedReplyCountsAsAFailedSend) {
+  harness h;
+  h.hello_from(p2);
+  h.command(cmd_get_peers{});
+  h.net.succeed(0);
+  h.net.complete(1, errc::malformed_reply);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.with_prefix("send failed"),
+            (strings{"send failed 127.0.0.1:9002 connection closed without a reply",
+                     "send failed 127.0.0.1:9003 malformed reply"}));
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+}
+
+TEST(PeerNode, ReplyOfTheWrongTypeUpdatesClockButIsNotUsed) {
+  harness h;
+  h.command(cmd_get_peers{});
+  h.net.reply(0, make_msg(p2, 10, ls_list_body{{{"x", 1}}}));
+  h.net.complete(1, errc::timed_out);
+  h.net.deliver_all();
+  EXPECT_EQ(h.node->clock(), 11u);
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.obs.count("warning expected PEER_LIST from 127.0.0.1:9002, got LS_LIST"), 1u);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+}
+
+TEST(PeerNode, MessageClaimingOurOwnAddressNeverEntersTheTable) {
+  harness h;
+  h.hello_from(self_addr, 4);
+  EXPECT_EQ(h.node->clock(), 5u);
+  EXPECT_EQ(h.node->peers().find(h.node->self()), nullptr);
+  EXPECT_EQ(h.node->peers().size(), 2u);
+}
+
+TEST(PeerNode, OverlappingOperationsFinishWhateverTheCompletionOrder) {
+  harness h;
+  h.hello_from(p2);
+  h.hello_from(p3);
+  h.command(cmd_get_peers{});
+  h.command(cmd_search{});
+  h.command(cmd_get_peers{});
+  h.command(cmd_hello{h.id(p2)});
+  h.command(cmd_bye{});
+  EXPECT_EQ(h.node->operations_in_flight(), 5u);
+  const auto pending = h.net.pending();
+  ASSERT_EQ(pending.size(), 9u);
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    const auto& s = h.net.sent(*it);
+    switch (s.msg.type()) {
+      case message_type::get_peers:
+        h.net.reply(*it, make_msg(h.book.name(s.to), 1, peer_list_body{}));
+        break;
+      case message_type::ls:
+        h.net.reply(*it, make_msg(h.book.name(s.to), 1, ls_list_body{{{"f", 1}}}));
+        break;
+      default:
+        h.net.succeed(*it);
+        break;
+    }
+    h.net.deliver_all();
+  }
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+  EXPECT_EQ(h.obs.count("get_peers done"), 2u);
+  EXPECT_EQ(h.obs.count("exit ready"), 1u);
+  EXPECT_EQ(h.obs.with_prefix("search").back(), "search f:1@127.0.0.1:9002,127.0.0.1:9003");
+}
+
+TEST(PeerNode, PartOneListsEveryClockAsZero) {
+  harness h(config_with({p2, p3}, /*ep=*/1));
+  h.hello_from(p3, 40);
+  const auto reply = h.node->on_message(make_msg(p2, 7, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(std::get<peer_list_body>(reply->body).entries,
+            (std::vector<peer_entry>{{p3, peer_status::online, 0}}));
+  EXPECT_EQ(reply->clock, 3u);
+}
+
+TEST(PeerNode, ChunkSizeOverTheLimitIsRefused) {
+  harness h;
+  h.obs.clear();
+  h.command(cmd_set_chunk_size{static_cast<std::int64_t>(limits::max_chunk_bytes) + 1});
+  EXPECT_EQ(h.obs.count("refused chunk size must be at most"), 1u);
+  h.command(cmd_set_chunk_size{static_cast<std::int64_t>(limits::max_chunk_bytes)});
+  EXPECT_EQ(h.node->chunk_size(), limits::max_chunk_bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sweep: a whole session (HELLO, two discovery rounds, search, download) with the n-th send of
 // the node under test failing, for every n. Remote peers are real peer_nodes answering through
 // the responder, sharing one address book as the simulator does.
@@ -799,7 +888,8 @@ struct network {
     peer_node node;
   };
 
-  explicit network(std::size_t fail_nth) : obs(book) {
+  explicit network(std::size_t fail_nth, bool newest_first = false)
+      : newest_first_(newest_first), obs(book) {
     net.fail_nth_send(fail_nth);
     node_config cb;
     cb.self = p2;
@@ -827,20 +917,30 @@ struct network {
     a->start();
   }
 
+  void deliver() {
+    if (newest_first_) {
+      net.deliver_all_newest_first();
+    } else {
+      net.deliver_all();
+    }
+  }
+
   void run() {
     a->on_command(cmd_hello{book.find(p2)});
-    net.deliver_all();
+    deliver();
     a->on_command(cmd_get_peers{});
-    net.deliver_all();
+    deliver();
     a->on_command(cmd_get_peers{});
-    net.deliver_all();
+    deliver();
     a->on_command(cmd_search{});
-    net.deliver_all();
+    deliver();
     a->on_command(cmd_download{"mil.txt", std::nullopt});
-    net.deliver_all();
+    deliver();
     a->on_command(cmd_bye{});
-    net.deliver_all();
+    deliver();
   }
+
+  bool newest_first_;
 
   address_book book;
   fake_transport net;
@@ -867,23 +967,25 @@ TEST(PeerNode, SessionWithoutFailuresDiscoversSearchesAndDownloads) {
   EXPECT_GE(n.net.send_count(), 12u);
 }
 
-TEST(PeerNode, SweepFailingEachSendInTurnAlwaysFinishesEveryOperation) {
+void sweep_every_send_failure(bool newest_first) {
   std::size_t total = 0;
   {
-    network clean(0);
+    network clean(0, newest_first);
     clean.run();
     total = clean.net.send_count();
+    ASSERT_NE(clean.files.get("mil.txt"), nullptr);
   }
   ASSERT_GT(total, 10u);
   std::size_t completed_downloads = 0;
   for (std::size_t n = 1; n <= total + 1; ++n) {
     SCOPED_TRACE("send " + std::to_string(n) + " fails");
-    network net(n);
+    network net(n, newest_first);
     net.run();
     EXPECT_EQ(net.a->operations_in_flight(), 0u);
     EXPECT_TRUE(net.net.pending().empty());
     EXPECT_EQ(net.net.queued(), 0u);
     EXPECT_EQ(net.obs.count("exit ready"), 1u);
+    EXPECT_EQ(net.obs.count("get_peers done"), 2u);
     if (n <= total) {
       EXPECT_EQ(net.obs.count("send failed"), 1u);
     }
@@ -896,6 +998,14 @@ TEST(PeerNode, SweepFailingEachSendInTurnAlwaysFinishesEveryOperation) {
     }
   }
   EXPECT_GT(completed_downloads, total / 2) << "most single failures are survived";
+}
+
+TEST(PeerNode, SweepFailingEachSendInTurnAlwaysFinishesEveryOperation) {
+  sweep_every_send_failure(/*newest_first=*/false);
+}
+
+TEST(PeerNode, SweepWithCompletionsInReverseOrderAlwaysFinishesEveryOperation) {
+  sweep_every_send_failure(/*newest_first=*/true);
 }
 
 }  // namespace
