@@ -26,6 +26,16 @@ std::size_t estimated_bytes(const message& m) {
   return n;
 }
 
+// Keeps small buffers for reuse, gives big ones (PEER_LIST, FILE lines) back to the allocator.
+void release_text(std::string& s) {
+  constexpr std::size_t keep_bytes = 512;
+  if (s.capacity() > keep_bytes) {
+    std::string().swap(s);
+  } else {
+    s.clear();
+  }
+}
+
 std::string decode_reason(const decode_status& st) {
   std::string why(to_string(st.error));
   if (!st.detail.empty()) {
@@ -173,22 +183,29 @@ std::uint32_t network::new_exchange() {
 void network::post(duration t, ev kind, std::uint32_t x, owner_id owner) {
   exchange& e = exchanges_[x];
   ++e.refs;
+  if (kind == ev::deliver_request) ++e.pending_deliveries;
   queue_.post_at(t, handler_, x, ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(kind),
                  owner);
+}
+
+void network::free_body(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  if (e.body == no_body) return;
+  body& bd = bodies_[e.body];
+  bd.on_done = nullptr;
+  release_text(bd.request_line);
+  release_text(bd.reply_line);
+  bd.request = message{};
+  bd.reply = message{};
+  free_bodies_.push_back(e.body);
+  e.body = no_body;
 }
 
 void network::release(std::uint32_t x) {
   exchange& e = exchanges_[x];
   assert(e.refs > 0);
   if (--e.refs != 0) return;
-  if (e.body != no_body) {
-    body& bd = bodies_[e.body];
-    bd.on_done = nullptr;
-    bd.request_line.clear();
-    bd.reply_line.clear();
-    free_bodies_.push_back(e.body);
-    e.body = no_body;
-  }
+  free_body(x);
   e.gen = (e.gen + 1) & gen_mask;
   free_exchanges_.push_back(x);
   --live_exchanges_;
@@ -321,9 +338,12 @@ void network::on_event(std::uint32_t a, std::uint32_t b) {
   const auto kind = static_cast<ev>(b & 3u);
   assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
   switch (kind) {
-    case ev::deliver_request:
+    case ev::deliver_request: {
       handle_request(a);
+      exchange& e = exchanges_[a];
+      if (--e.pending_deliveries == 0 && e.done) free_body(a);
       break;
+    }
     case ev::deliver_reply:
       handle_reply(a);
       break;
@@ -351,7 +371,10 @@ void network::on_event(std::uint32_t a, std::uint32_t b) {
 
 void network::on_event_dropped(std::uint32_t a, std::uint32_t b) {
   assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
-  (void)b;
+  if (static_cast<ev>(b & 3u) == ev::deliver_request) {
+    exchange& e = exchanges_[a];
+    if (--e.pending_deliveries == 0 && e.done) free_body(a);
+  }
   release(a);
 }
 
@@ -537,6 +560,10 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
   current_message_id_ = id;
   done(ec, std::move(value), line);
   current_message_id_ = 0;
+  // The exchange header may live on until its timeout event comes up, but the body (the reply
+  // can be a large PEER_LIST or FILE) is not needed any more — unless a duplicated request line
+  // is still on its way.
+  if (exchanges_[x].pending_deliveries == 0) free_body(x);
 }
 
 }  // namespace eachare::sim

@@ -148,11 +148,13 @@ class network final : private event_handler {
     peer_id to_address = no_peer;
     std::uint16_t refs = 0;  // events still naming this exchange
     std::uint8_t deliveries = 0;
-    std::uint8_t complete_error = 0;  // errc for a `complete` event (0: success)
+    std::uint8_t pending_deliveries = 0;  // request-line deliveries still queued (duplicates)
+    std::uint8_t complete_error = 0;      // errc for a `complete` event (0: success)
     message_type type = message_type::hello;
     bool done = false;  // the requester's completion has run (or the requester is gone)
   };
-  // The heavy part, freed as soon as the requester's completion ran.
+  // The heavy part, freed as soon as the requester's completion ran and no copy of the request
+  // line is still to be delivered.
   struct body {
     send_handler on_done;
     std::string request_line;
@@ -168,6 +170,7 @@ class network final : private event_handler {
   std::uint32_t new_exchange();
   void post(duration t, ev kind, std::uint32_t x, owner_id owner);
   void release(std::uint32_t x);
+  void free_body(std::uint32_t x);
   duration line_delay(const link_faults& lf, std::size_t bytes);
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
