@@ -56,7 +56,7 @@ std::string eachare_binary() {
   return EACHARE_BIN;
 }
 
-process::process(const std::vector<std::string>& argv) {
+process::process(const std::vector<std::string>& argv, bool discard_output) {
   int in_pipe[2];
   int out_pipe[2];
   if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
@@ -64,8 +64,9 @@ process::process(const std::vector<std::string>& argv) {
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(out_pipe[1], 2);
+    const int out = discard_output ? ::open("/dev/null", O_WRONLY) : out_pipe[1];
+    ::dup2(out, 1);
+    ::dup2(out, 2);
     ::close(in_pipe[0]);
     ::close(in_pipe[1]);
     ::close(out_pipe[0]);
@@ -80,6 +81,11 @@ process::process(const std::vector<std::string>& argv) {
   ::close(out_pipe[1]);
   in_fd_ = in_pipe[1];
   out_fd_ = out_pipe[0];
+  if (discard_output) {
+    ::close(out_fd_);
+    out_fd_ = -1;
+    out_closed_ = true;
+  }
   ::signal(SIGPIPE, SIG_IGN);
 }
 
@@ -225,6 +231,19 @@ std::string wire_exchange(std::uint16_t port, std::string_view bytes, bool* ok) 
   std::string reply = read_until_close(fd, deadline);
   ::close(fd);
   return reply;
+}
+
+bool wait_listening(std::uint16_t port, std::chrono::milliseconds bound) {
+  const auto deadline = clock_type::now() + bound;
+  while (remaining_ms(deadline) > 0) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(port);
+    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (up) return true;
+    ::usleep(20'000);  // polling a port that is coming up; bounded by `bound`
+  }
+  return false;
 }
 
 line_listener::line_listener() {

@@ -24,8 +24,10 @@ std::string eachare_binary();
 
 class process {
  public:
-  // Starts argv[0] with argv; stdout and stderr both come back through output().
-  explicit process(const std::vector<std::string>& argv);
+  // Starts argv[0] with argv; stdout and stderr both come back through lines(), or go to
+  // /dev/null when `discard_output` (a peer whose console nobody reads must never block on a
+  // full pipe).
+  explicit process(const std::vector<std::string>& argv, bool discard_output = false);
   ~process();
   process(const process&) = delete;
   process& operator=(const process&) = delete;
@@ -69,6 +71,9 @@ std::uint16_t free_port();
 // Connects to 127.0.0.1:port, writes `bytes`, half-closes, and reads until the peer closes
 // (bounded). Returns what came back; `ok` false when the connection failed.
 std::string wire_exchange(std::uint16_t port, std::string_view bytes, bool* ok = nullptr);
+
+// Waits until something accepts connections on 127.0.0.1:port.
+bool wait_listening(std::uint16_t port, std::chrono::milliseconds bound = line_bound);
 
 // A listening socket on 127.0.0.1 (ephemeral port) that records the first line of each
 // connection it accepts; accept_line() waits for one.
