@@ -1,0 +1,144 @@
+// checkers: the scenario checks as online state machines fed by the world's trace —
+// lamport_order, discovery_convergence, download_integrity, peer_state. Each keeps only what it
+// needs (a clock per node, pending downloads), so a 100,000-peer run checks without storing its
+// trace, and each remembers the FIRST violation with its virtual time, peers and clocks.
+//
+// Threading rule: single-threaded; listeners run inside trace::emit() on the simulation thread,
+// and finish() after the run.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "node/protocol/lamport_clock.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/trace.hpp"
+#include "sim/world.hpp"
+
+namespace eachare::scenario {
+
+struct check_result {
+  std::string name;  // "lamport_order", "peer_state p0 @ 8000 ms", ...
+  check_kind kind = check_kind::lamport_order;
+  bool passed = true;
+  std::string figure;     // the headline number, e.g. "converged at 8.4 s virtual"
+  std::string violation;  // the first violation, one line (empty when passed)
+  std::optional<duration> violation_time;
+};
+
+// "12.345 s" (trailing zeros trimmed, at least one decimal).
+std::string seconds_text(duration d);
+
+// Peer names for messages: node ids are scenario peer indexes (the runner adds peers in order);
+// an address that belongs to no scenario peer (e.g. an injected origin) prints as itself.
+class peer_names {
+ public:
+  peer_names(const scenario& s, const sim::world& w) : scenario_(&s), world_(&w) {}
+  std::string node(sim::node_id n) const;
+  std::string address(peer_id p) const;
+
+ private:
+  const scenario* scenario_;
+  const sim::world* world_;
+};
+
+class checker : public sim::trace_listener {
+ public:
+  explicit checker(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+  void on_trace_event(const sim::trace_event&) override {}
+  // After the run (world at duration_ms).
+  virtual check_result finish(sim::world& w) = 0;
+
+ protected:
+  std::string name_;
+};
+
+// Every receive obeys the scenario's clock rule (ep 2/3: max(local, received) + 1, which also
+// puts the receiver's clock above the send clock; ep 1: local + 1), every send is local + 1, and
+// each node's clock strictly increases from event to event (reset to 0 on restart).
+class lamport_order_checker final : public checker {
+ public:
+  lamport_order_checker(const scenario& s, const peer_names& names);
+  void on_trace_event(const sim::trace_event& e) override;
+  check_result finish(sim::world& w) override;
+
+ private:
+  void violate(const sim::trace_event& e, std::string what);
+
+  clock_rule rule_;
+  const peer_names* names_;
+  std::vector<std::uint64_t> last_;  // per node: clock after its last traced clock change
+  std::uint64_t sends_ = 0;
+  std::uint64_t receives_ = 0;
+  std::optional<duration> first_time_;
+  std::string first_;
+};
+
+// Within `within` of the last heal (or of 0), a moment when every live peer lists every other
+// live peer ONLINE. Reads the world's O(1) tracker; on failure names a peer and what it misses.
+class discovery_convergence_checker final : public checker {
+ public:
+  discovery_convergence_checker(const check_spec& c, const peer_names& names);
+  check_result finish(sim::world& w) override;
+
+ private:
+  duration within_;
+  const peer_names* names_;
+};
+
+// Every requested download completes, byte-identical to the scenario file; a failed one leaves
+// nothing under its name. Downloads of a node that crashes before they finish are abandoned (not
+// counted). The runner reports each download it issues with requested().
+class download_integrity_checker final : public checker {
+ public:
+  download_integrity_checker(const scenario& s, const peer_names& names, sim::world& w);
+  void requested(sim::node_id n, const std::string& file, duration at);
+  void on_trace_event(const sim::trace_event& e) override;
+  check_result finish(sim::world& w) override;
+
+ private:
+  struct pending {
+    std::string file;
+    duration requested_at{0};
+    bool started = false;
+  };
+  void violate(duration t, std::string what);
+  void verify_file(sim::node_id n, const std::string& file, duration t, bool completed);
+
+  const scenario* scenario_;
+  const peer_names* names_;
+  sim::world* world_;
+  std::vector<std::deque<pending>> pending_;  // per node, in request order
+  std::vector<bool> last_command_was_download_;
+  std::uint64_t requested_ = 0;
+  std::uint64_t completed_ = 0;
+  std::uint64_t abandoned_ = 0;
+  std::uint64_t bytes_verified_ = 0;
+  std::optional<duration> first_time_;
+  std::string first_;
+};
+
+// At `at`, `peer`'s table lists each named peer with the expected status (or not at all for
+// ABSENT). The runner calls evaluate() at that virtual time.
+class peer_state_checker final : public checker {
+ public:
+  peer_state_checker(const check_spec& c, const scenario& s, const peer_names& names);
+  void evaluate(const sim::world& w);
+  check_result finish(sim::world& w) override;
+  duration at() const { return spec_.at; }
+
+ private:
+  check_spec spec_;
+  const peer_names* names_;
+  bool evaluated_ = false;
+  bool passed_ = false;
+  std::string figure_;
+  std::string violation_;
+};
+
+}  // namespace eachare::scenario

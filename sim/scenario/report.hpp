@@ -1,0 +1,45 @@
+// report: what a run of scenarios looks like to people and to tools — the human summary, the JSON
+// report (nlohmann-json) and the JUnit XML report (one testcase per check). Pure functions from
+// run results to text; the command line writes the text where it belongs. Safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario/runner.hpp"
+
+namespace eachare::scenario {
+
+// One scenario's run as reported.
+struct report_entry {
+  run_result result;
+  double wall_seconds = 0;
+  // --check-determinism: the second run's trace hash (compared with result.trace_hash).
+  std::optional<std::uint64_t> second_trace_hash;
+
+  bool deterministic() const {
+    return !second_trace_hash || *second_trace_hash == result.trace_hash;
+  }
+  // As expected and (when checked) deterministic.
+  bool ok() const { return result.as_expected() && deterministic(); }
+};
+
+// The one command that replays a run: `eachare-sim run <file> --seed <n>`.
+std::string replay_command(const run_result& r);
+
+// "0x0123456789abcdef".
+std::string hash_text(std::uint64_t h);
+
+// The human summary of one scenario: name, peers, virtual time, messages, each check with its
+// figure, wall time; on failure the first violation, the seed and the replay command.
+std::string text_summary(const report_entry& e);
+
+// One line for --quiet runs that went as expected (empty) or the full summary otherwise.
+std::string quiet_summary(const report_entry& e);
+
+std::string json_report(const std::vector<report_entry>& entries, int exit_code);
+std::string junit_report(const std::vector<report_entry>& entries);
+
+}  // namespace eachare::scenario

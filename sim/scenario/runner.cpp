@@ -1,0 +1,373 @@
+#include "sim/scenario/runner.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <queue>
+#include <tuple>
+
+#include "sim/world.hpp"
+
+namespace eachare::scenario {
+
+bool run_result::all_checks_passed() const {
+  return std::all_of(checks.begin(), checks.end(), [](const check_result& c) { return c.passed; });
+}
+
+namespace {
+
+double to_ms(duration d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+sim::delay_distribution to_delay(const delay_spec& d) {
+  switch (d.dist) {
+    case delay_dist::constant:
+      return sim::delay_distribution::constant(to_ms(d.ms));
+    case delay_dist::uniform:
+      return sim::delay_distribution::uniform(to_ms(d.min), to_ms(d.max));
+    case delay_dist::exponential:
+      return sim::delay_distribution::exponential(to_ms(d.min), to_ms(d.mean));
+  }
+  return sim::delay_distribution::constant(1.0);
+}
+
+std::uint64_t whole_ms(duration d) {
+  return static_cast<std::uint64_t>(d.count() / 1'000'000);
+}
+
+sim::link_faults to_faults(const network_spec& n) {
+  sim::link_faults f;
+  f.delay = to_delay(n.delay);
+  f.drop_probability = n.drop_probability;
+  f.duplicate_probability = n.duplicate_probability;
+  f.reorder_jitter_ms = to_ms(n.reorder_jitter);
+  f.bandwidth_bytes_per_s = n.bandwidth_bytes_per_s;
+  f.timeout_ms = std::max<std::uint64_t>(1, whole_ms(n.timeout));
+  return f;
+}
+
+void apply(const network_patch& p, sim::link_faults& f) {
+  if (p.delay) f.delay = to_delay(*p.delay);
+  if (p.drop_probability) f.drop_probability = *p.drop_probability;
+  if (p.duplicate_probability) f.duplicate_probability = *p.duplicate_probability;
+  if (p.reorder_jitter) f.reorder_jitter_ms = to_ms(*p.reorder_jitter);
+  if (p.bandwidth_bytes_per_s) f.bandwidth_bytes_per_s = *p.bandwidth_bytes_per_s;
+  if (p.timeout) f.timeout_ms = std::max<std::uint64_t>(1, whole_ms(*p.timeout));
+}
+
+std::vector<sim::node_id> nodes(const std::vector<peer_index>& v) {
+  return std::vector<sim::node_id>(v.begin(), v.end());
+}
+
+// One run: the world, its checkers, and the agenda of timeline steps and timed checks.
+class scenario_run {
+ public:
+  scenario_run(const scenario& s, const run_options& o)
+      : scenario_(s),
+        options_(o),
+        seed_(o.seed.value_or(s.seed)),
+        world_(config()),
+        names_(scenario_, world_) {
+    fill_topology(scenario_, seed_);
+  }
+
+  run_result play() {
+    build_peers();
+    attach_checkers();
+    std::unique_ptr<sim::trace_jsonl_writer> writer;
+    if (options_.trace_sink) {
+      writer = std::make_unique<sim::trace_jsonl_writer>(world_.book(), options_.trace_sink);
+      world_.events().add_listener(*writer);
+    }
+    for (std::size_t i = 0; i < scenario_.peers.size(); ++i) {
+      if (scenario_.peers[i].start) world_.start(static_cast<sim::node_id>(i));
+    }
+    plan();
+    schedule_next();
+
+    const auto end = scenario_.length;
+    constexpr int slices = 100;
+    for (int k = 1; k <= slices; ++k) {
+      world_.run_until(end * k / slices);
+      if (options_.progress) options_.progress(world_.now(), end);
+    }
+    if (writer) world_.events().remove_listener(*writer);
+    for (auto& c : listeners_) world_.events().remove_listener(*c);
+    return result();
+  }
+
+ private:
+  sim::world_config config() const {
+    sim::world_config c;
+    c.seed = seed_;
+    c.network.defaults = to_faults(scenario_.network);
+    return c;
+  }
+
+  void build_peers() {
+    for (std::size_t i = 0; i < scenario_.peers.size(); ++i) {
+      const auto& p = scenario_.peers[i];
+      sim::peer_spec ps;
+      ps.name = p.name;
+      ps.address = p.address;
+      ps.ep = scenario_.ep_of(static_cast<peer_index>(i));
+      for (auto n : p.neighbours) ps.neighbours.push_back(scenario_.peers[n].address);
+      for (const auto& f : scenario_.files) {
+        if (std::find(f.on.begin(), f.on.end(), i) != f.on.end()) {
+          ps.files.push_back({f.name, f.size});
+        }
+      }
+      world_.add_peer(std::move(ps));
+    }
+  }
+
+  void attach_checkers() {
+    for (const auto& c : scenario_.checks) {
+      switch (c.kind) {
+        case check_kind::lamport_order:
+          add(std::make_unique<lamport_order_checker>(scenario_, names_));
+          break;
+        case check_kind::discovery_convergence:
+          add(std::make_unique<discovery_convergence_checker>(c, names_));
+          break;
+        case check_kind::download_integrity: {
+          auto d = std::make_unique<download_integrity_checker>(scenario_, names_, world_);
+          downloads_.push_back(d.get());
+          add(std::move(d));
+          break;
+        }
+        case check_kind::peer_state: {
+          auto p = std::make_unique<peer_state_checker>(c, scenario_, names_);
+          timed_.push_back(p.get());
+          add(std::move(p));
+          break;
+        }
+      }
+    }
+    // Names repeat when a scenario has two checks of a kind; JUnit wants them distinct.
+    for (std::size_t i = 0; i < checkers_.size(); ++i) {
+      int same = 0;
+      for (std::size_t j = 0; j < i; ++j) same += checkers_[j]->name() == checkers_[i]->name();
+      if (same > 0) suffix_[i] = " #" + std::to_string(same + 1);
+    }
+  }
+
+  void add(std::unique_ptr<checker> c) {
+    world_.events().add_listener(*c);
+    listeners_.push_back(c.get());
+    checkers_.push_back(std::move(c));
+    suffix_.emplace_back();
+  }
+
+  // -- the agenda: every step occurrence and timed check, in (time, file order); steps before
+  // checks at equal times, so a peer_state at T sees the steps of T.
+  struct item {
+    duration t;
+    int cls;  // 0 step, 1 timed check
+    std::size_t index;
+    bool operator>(const item& o) const {
+      return std::tie(t, cls, index) > std::tie(o.t, o.cls, o.index);
+    }
+  };
+
+  void plan() {
+    for (std::size_t i = 0; i < scenario_.timeline.size(); ++i) {
+      agenda_.push({scenario_.timeline[i].at, 0, i});
+    }
+    for (std::size_t i = 0; i < timed_.size(); ++i) agenda_.push({timed_[i]->at(), 1, i});
+  }
+
+  void schedule_next() {
+    if (agenda_.empty()) return;
+    world_.at(agenda_.top().t, [this] { fire(); });
+  }
+
+  void fire() {
+    const auto now = world_.now();
+    while (!agenda_.empty() && agenda_.top().t <= now) {
+      const auto it = agenda_.top();
+      agenda_.pop();
+      if (it.cls == 1) {
+        timed_[it.index]->evaluate(world_);
+        continue;
+      }
+      const auto& st = scenario_.timeline[it.index];
+      if (st.every) {
+        const auto next = it.t + *st.every;
+        if (next <= st.until.value_or(scenario_.length) && next <= scenario_.length) {
+          agenda_.push({next, 0, it.index});
+        }
+      }
+      if (st.what == action::heal) {
+        // The world recounts its convergence signal in an event at the current time after a
+        // start/crash/restart; heal() reads that signal, so it runs after the recount, and the
+        // rest of this instant's steps after the heal.
+        ++steps_;
+        world_.at(now, [this] {
+          world_.heal();
+          fire();
+        });
+        return;
+      }
+      execute(st);
+    }
+    schedule_next();
+  }
+
+  bool accepts_commands(sim::node_id n) const {
+    const auto s = world_.status(n);
+    return s == sim::node_status::running || s == sim::node_status::paused;
+  }
+
+  void command(sim::node_id n, const eachare::command& cmd) {
+    if (!accepts_commands(n)) {
+      ++skipped_;
+      return;
+    }
+    ++issued_;
+    world_.command(n, cmd);
+  }
+
+  void execute(const step& st) {
+    ++steps_;
+    switch (st.what) {
+      case action::hello:
+        for (auto p : st.peers) {
+          for (auto to : st.to) {
+            if (to != p) command(p, cmd_hello{world_.address_id(to)});
+          }
+        }
+        break;
+      case action::get_peers:
+        for (auto p : st.peers) command(p, cmd_get_peers{st.fanout});
+        break;
+      case action::list_peers:
+        for (auto p : st.peers) command(p, cmd_list_peers{});
+        break;
+      case action::list_local:
+        for (auto p : st.peers) command(p, cmd_list_local{});
+        break;
+      case action::search:
+        for (auto p : st.peers) command(p, cmd_search{});
+        break;
+      case action::download:
+        for (auto p : st.peers) {
+          if (accepts_commands(p)) {
+            for (auto* d : downloads_) d->requested(p, st.file, world_.now());
+          }
+          command(p, cmd_download{st.file, st.size});
+        }
+        break;
+      case action::show_stats:
+        for (auto p : st.peers) command(p, cmd_show_stats{});
+        break;
+      case action::set_chunk_size:
+        for (auto p : st.peers) command(p, cmd_set_chunk_size{st.chunk_size});
+        break;
+      case action::bye:
+        for (auto p : st.peers) command(p, cmd_bye{});
+        break;
+      case action::partition:
+        if (!st.groups.empty()) {
+          std::vector<std::vector<sim::node_id>> groups;
+          for (const auto& g : st.groups) groups.push_back(nodes(g));
+          world_.partition(groups);
+        } else {
+          world_.partition_oneway(nodes(st.from), nodes(st.to));
+          if (!st.oneway) world_.partition_oneway(nodes(st.to), nodes(st.from));
+        }
+        break;
+      case action::heal:
+        world_.heal();
+        break;
+      case action::crash:
+        for (auto p : st.peers) {
+          if (accepts_commands(p)) world_.crash(p);
+        }
+        break;
+      case action::restart:
+      case action::start:
+        for (auto p : st.peers) {
+          const auto s = world_.status(p);
+          if (s == sim::node_status::added) {
+            world_.start(p);
+          } else if (st.what == action::restart || s == sim::node_status::crashed ||
+                     s == sim::node_status::left) {
+            world_.restart(p);
+          }
+        }
+        break;
+      case action::pause:
+        for (auto p : st.peers) {
+          if (world_.status(p) == sim::node_status::running) world_.pause(p);
+        }
+        break;
+      case action::resume:
+        for (auto p : st.peers) {
+          if (world_.status(p) == sim::node_status::paused) world_.resume(p);
+        }
+        break;
+      case action::set_network: {
+        auto defaults = world_.net().faults().defaults;
+        apply(st.network, defaults);
+        world_.set_network(defaults);
+        break;
+      }
+      case action::inject:
+        for (auto p : st.to) world_.inject(p, st.line);
+        break;
+    }
+  }
+
+  run_result result() {
+    run_result r;
+    r.name = scenario_.name;
+    r.file = scenario_.file;
+    r.seed = seed_;
+    r.expect_pass = scenario_.expect_pass;
+    r.peers = scenario_.peers.size();
+    r.virtual_time = world_.now();
+    const auto& c = world_.net().counters();
+    r.messages_delivered = c.delivered;
+    r.messages_dropped = c.dropped;
+    r.messages_duplicated = c.duplicated;
+    r.messages_partitioned = c.partitioned;
+    r.timeouts = c.timed_out;
+    r.bad_input = c.bad_input;
+    r.trace_events = world_.events().event_count();
+    r.trace_hash = world_.trace_hash();
+    r.steps_run = steps_;
+    r.commands_issued = issued_;
+    r.commands_skipped = skipped_;
+    for (std::size_t i = 0; i < checkers_.size(); ++i) {
+      auto cr = checkers_[i]->finish(world_);
+      cr.name += suffix_[i];
+      r.checks.push_back(std::move(cr));
+    }
+    return r;
+  }
+
+  scenario scenario_;  // a copy: the topology depends on this run's seed
+  const run_options& options_;
+  std::uint64_t seed_;
+  sim::world world_;
+  peer_names names_;
+  std::vector<std::unique_ptr<checker>> checkers_;
+  std::vector<checker*> listeners_;
+  std::vector<std::string> suffix_;
+  std::vector<download_integrity_checker*> downloads_;
+  std::vector<peer_state_checker*> timed_;
+  std::priority_queue<item, std::vector<item>, std::greater<>> agenda_;
+  std::uint64_t steps_ = 0;
+  std::uint64_t issued_ = 0;
+  std::uint64_t skipped_ = 0;
+};
+
+}  // namespace
+
+run_result run(const scenario& s, const run_options& options) {
+  scenario_run r(s, options);
+  return r.play();
+}
+
+}  // namespace eachare::scenario
