@@ -93,6 +93,14 @@ void event_queue::post_at(duration t, std::uint8_t handler, std::uint32_t a, std
              handler});
 }
 
+void event_queue::post_for(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
+                           owner_id owner, std::uint32_t owner_generation) {
+  assert(handler < handlers_.size() && owner != no_owner);
+  if (t < now_) t = now_;
+  ensure_owner(owner);
+  push(entry{t.count(), next_seq_++, owner, owner_generation, a, b, handler});
+}
+
 void event_queue::ensure_owner(owner_id owner) {
   if (owner >= owners_.size()) owners_.resize(static_cast<std::size_t>(owner) + 1);
 }

@@ -71,6 +71,11 @@ class event_queue {
   std::uint8_t register_handler(event_handler& h);
   void post_at(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
                owner_id owner = no_owner);
+  // As post_at, for the owner's incarnation `owner_generation` rather than the current one: an
+  // event meant for an incarnation that is already gone is dropped when it comes up (a reply
+  // heading to a requester that crashed after sending must not reach its successor).
+  void post_for(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b, owner_id owner,
+                std::uint32_t owner_generation);
 
   // Owners are dense small integers (node indexes); ensure_owner grows the table.
   void ensure_owner(owner_id owner);

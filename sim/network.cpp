@@ -182,10 +182,21 @@ std::uint32_t network::new_exchange() {
 
 void network::post(duration t, ev kind, std::uint32_t x, owner_id owner) {
   exchange& e = exchanges_[x];
-  ++e.refs;
+  // A timeout does not keep the exchange alive: once the requester completed, the header is
+  // reused and the stale timeout, finding another generation, does nothing.
+  if (kind != ev::timeout) ++e.refs;
   if (kind == ev::deliver_request) ++e.pending_deliveries;
-  queue_.post_at(t, handler_, x, ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(kind),
-                 owner);
+  const std::uint32_t word = ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(kind);
+  // Events run under the incarnation that was there at send time, not whoever holds the owner
+  // id when they are posted: a requester that crashed in between gets nothing, nor does its
+  // restarted successor.
+  if (owner == e.from) {
+    queue_.post_for(t, handler_, x, word, owner, e.from_gen);
+  } else if (owner == e.to) {
+    queue_.post_for(t, handler_, x, word, owner, e.to_gen);
+  } else {
+    queue_.post_at(t, handler_, x, word, owner);
+  }
 }
 
 void network::free_body(std::uint32_t x) {
@@ -204,7 +215,14 @@ void network::free_body(std::uint32_t x) {
 void network::release(std::uint32_t x) {
   exchange& e = exchanges_[x];
   assert(e.refs > 0);
-  if (--e.refs != 0) return;
+  --e.refs;
+  free_if_unused(x);
+}
+
+void network::free_if_unused(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  // Not done means the requester's timeout (which holds no reference) is still to come.
+  if (e.refs != 0 || !e.done) return;
   free_body(x);
   e.gen = (e.gen + 1) & gen_mask;
   free_exchanges_.push_back(x);
@@ -334,9 +352,24 @@ void network::inject(node_id to, std::string line) {
 
 // --- events ---------------------------------------------------------------------------------
 
+bool network::current(std::uint32_t a, std::uint32_t b) const {
+  return a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2);
+}
+
 void network::on_event(std::uint32_t a, std::uint32_t b) {
   const auto kind = static_cast<ev>(b & 3u);
-  assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
+  if (kind == ev::timeout) {
+    if (!current(a, b)) return;  // the exchange completed and its header was reused
+    exchange& e = exchanges_[a];
+    if (!e.done) {
+      ++counters_.timed_out;
+      emit(trace_kind::timed_out, e.from, e.to_address, e);
+      finish(a, errc::timed_out, nullptr);
+    }
+    free_if_unused(a);
+    return;
+  }
+  assert(current(a, b));
   switch (kind) {
     case ev::deliver_request: {
       handle_request(a);
@@ -356,21 +389,23 @@ void network::on_event(std::uint32_t a, std::uint32_t b) {
                nullptr);
       break;
     }
-    case ev::timeout: {
-      exchange& e = exchanges_[a];
-      if (!e.done) {
-        ++counters_.timed_out;
-        emit(trace_kind::timed_out, e.from, e.to_address, e);
-        finish(a, errc::timed_out, nullptr);
-      }
-      break;
-    }
+    case ev::timeout:
+      break;  // handled above
   }
   release(a);
 }
 
 void network::on_event_dropped(std::uint32_t a, std::uint32_t b) {
-  assert(a < exchanges_.size() && (exchanges_[a].gen & gen_mask) == (b >> 2));
+  if (static_cast<ev>(b & 3u) == ev::timeout) {
+    if (!current(a, b)) return;
+    // The requester is gone (crashed): nobody will complete this exchange.
+    exchange& e = exchanges_[a];
+    e.done = true;
+    if (e.pending_deliveries == 0) free_body(a);
+    free_if_unused(a);
+    return;
+  }
+  assert(current(a, b));
   if (static_cast<ev>(b & 3u) == ev::deliver_request) {
     exchange& e = exchanges_[a];
     if (--e.pending_deliveries == 0 && e.done) free_body(a);

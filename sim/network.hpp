@@ -136,7 +136,8 @@ class network final : private event_handler {
     std::vector<std::uint16_t> side;  // per node: 0 not involved; symmetric: group + 1;
                                       // one-way: 1 from, 2 to
   };
-  // Small header, alive until every event naming it has run or been dropped.
+  // Small header, alive until the requester completed and every delivery / completion event
+  // naming it has run or been dropped (a pending timeout does not keep it: it checks `gen`).
   struct exchange {
     std::uint64_t id = 0;
     std::uint32_t gen = 1;
@@ -146,7 +147,7 @@ class network final : private event_handler {
     std::uint32_t from_gen = 0;  // requester / responder incarnations at send time
     std::uint32_t to_gen = 0;
     peer_id to_address = no_peer;
-    std::uint16_t refs = 0;  // events still naming this exchange
+    std::uint16_t refs = 0;  // delivery / completion events still naming this exchange
     std::uint8_t deliveries = 0;
     std::uint8_t pending_deliveries = 0;  // request-line deliveries still queued (duplicates)
     std::uint8_t complete_error = 0;      // errc for a `complete` event (0: success)
@@ -171,6 +172,8 @@ class network final : private event_handler {
   void post(duration t, ev kind, std::uint32_t x, owner_id owner);
   void release(std::uint32_t x);
   void free_body(std::uint32_t x);
+  void free_if_unused(std::uint32_t x);
+  bool current(std::uint32_t a, std::uint32_t b) const;
   duration line_delay(const link_faults& lf, std::size_t bytes);
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);

@@ -309,6 +309,22 @@ TEST(World, CrashedRequesterGetsNoCompletion) {
   EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
 }
 
+TEST(World, ReplyToARequesterThatRestartedReachesNeitherIncarnation) {
+  two_peers t;
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(1));
+  t.w.crash(t.a);
+  t.w.run_until(milliseconds(2));
+  t.w.restart(t.a);  // the new incarnation is listening again when b answers at 5 ms
+  t.w.run_until(milliseconds(5000));
+  EXPECT_EQ(t.rec.of(trace_kind::received, t.b).size(), 1u);
+  EXPECT_EQ(t.rec.of(trace_kind::reply_sent, t.b).size(), 1u);
+  EXPECT_TRUE(t.rec.of(trace_kind::completed, t.a).empty());
+  EXPECT_TRUE(t.rec.of(trace_kind::reply_received, t.a).empty());
+  EXPECT_EQ(t.w.clock(t.a), 0u);
+  EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
+}
+
 TEST(World, RequestToANodeThatCrashesInFlightTimesOut) {
   two_peers t;
   t.w.command(t.a, cmd_get_peers{});
