@@ -1,0 +1,355 @@
+// Tests of the scenario runner and its checkers: small scenarios written inline, run in virtual
+// time, with the outcome of every check and its first violation asserted.
+#include "sim/scenario/runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "sim/scenario/loader.hpp"
+#include "sim/scenario/report.hpp"
+
+namespace eachare::scenario {
+namespace {
+
+using namespace std::chrono_literals;
+
+run_result run_text(const std::string& text, const run_options& o = {}) {
+  return run(load_string(text, "inline.yaml"), o);
+}
+
+const check_result& check_named(const run_result& r, const std::string& name) {
+  for (const auto& c : r.checks) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no check " + name);
+}
+
+const std::string ring6 = R"(name: ring6
+duration_ms: 10000
+peers: {count: 6, topology: ring}
+timeline:
+  - {at_ms: 0, every_ms: 1000, until_ms: 5000, do: get_peers, peers: all}
+checks:
+  - lamport_order
+  - discovery_convergence: {within_ms: 5000}
+)";
+
+TEST(ScenarioRunner, RingConvergesAndReportsWhen) {
+  const auto r = run_text(ring6);
+  EXPECT_TRUE(r.all_checks_passed());
+  EXPECT_TRUE(r.as_expected());
+  EXPECT_EQ(r.virtual_time, 10000ms);
+  EXPECT_EQ(r.peers, 6u);
+  EXPECT_GT(r.messages_delivered, 0u);
+  const auto& c = check_named(r, "discovery_convergence");
+  EXPECT_NE(c.figure.find("converged at "), std::string::npos) << c.figure;
+  EXPECT_NE(c.figure.find(" s virtual"), std::string::npos) << c.figure;
+}
+
+TEST(ScenarioRunner, RepeatsStepsEveryMsUntilMs) {
+  const auto r = run_text(ring6);
+  // 0, 1000, ..., 5000: six occurrences of one step, each a command to six peers.
+  EXPECT_EQ(r.steps_run, 6u);
+  EXPECT_EQ(r.commands_issued, 36u);
+}
+
+TEST(ScenarioRunner, SameSeedSameTraceHashOtherSeedOther) {
+  const std::string lossy = R"(name: lossy
+duration_ms: 8000
+peers: {count: 8, topology: ring}
+network:
+  delay: {dist: exponential, min_ms: 1, mean_ms: 10}
+  drop_probability: 0.1
+timeline:
+  - {at_ms: 0, every_ms: 500, do: get_peers, peers: all}
+)";
+  const auto a = run_text(lossy);
+  const auto b = run_text(lossy);
+  run_options other;
+  other.seed = 99;
+  const auto c = run_text(lossy, other);
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_NE(a.trace_hash, c.trace_hash);
+  EXPECT_EQ(c.seed, 99u);
+}
+
+TEST(ScenarioRunner, TraceSinkGetsOneJsonObjectPerEvent) {
+  std::vector<std::string> lines;
+  run_options o;
+  o.trace_sink = [&](std::string_view l) { lines.emplace_back(l); };
+  const auto r = run_text(ring6, o);
+  ASSERT_EQ(lines.size(), r.trace_events);
+  const auto first = nlohmann::json::parse(lines.front());
+  EXPECT_EQ(first["kind"], "started");
+}
+
+TEST(LamportOrderChecker, CatchesAnEp1PeerInAnEp3Scenario) {
+  const auto r = run_text(R"(name: mixed
+duration_ms: 3000
+peers:
+  - {name: a, address: "127.0.0.1:6000", neighbors: [b]}
+  - {name: b, address: "127.0.0.1:6001", neighbors: [a]}
+  - {name: old, address: "127.0.0.1:6002", ep: 1}
+timeline:
+  - {at_ms: 0, every_ms: 10, until_ms: 50, do: hello, peer: a, to: b}
+  - {at_ms: 500, do: hello, peer: a, to: old}
+checks:
+  - lamport_order
+)");
+  const auto& c = check_named(r, "lamport_order");
+  EXPECT_FALSE(c.passed);
+  ASSERT_TRUE(c.violation_time);
+  EXPECT_EQ(*c.violation_time, 501ms);  // HELLO sent at 500 ms, 1 ms constant delay
+  EXPECT_EQ(c.violation,
+            "at 0.501 s virtual: old received HELLO from a carrying clock 7; its clock went 0 -> 1 "
+            "(the rule needs max(0, 7) + 1 = 8)");
+}
+
+TEST(LamportOrderChecker, Ep1ScenarioChecksThePlusOneRule) {
+  const auto r = run_text(R"(name: ep1
+ep: 1
+duration_ms: 3000
+peers: {count: 4, topology: complete}
+timeline:
+  - {at_ms: 0, every_ms: 100, until_ms: 1000, do: get_peers, peers: all}
+checks:
+  - lamport_order
+)");
+  EXPECT_TRUE(r.all_checks_passed()) << r.checks[0].violation;
+}
+
+TEST(LamportOrderChecker, HoldsUnderDuplicatesAndDrops) {
+  const auto r = run_text(R"(name: dup
+duration_ms: 5000
+peers: {count: 8, topology: ring}
+network:
+  delay: {dist: uniform, min_ms: 1, max_ms: 20}
+  drop_probability: 0.1
+  duplicate_probability: 0.2
+  reorder_jitter_ms: 15
+  timeout_ms: 300
+timeline:
+  - {at_ms: 0, every_ms: 200, do: get_peers, peers: all}
+  - {at_ms: 100, every_ms: 300, do: inject, to: p1, line: "127.0.0.1:9000 500 GET_PEERS"}
+checks:
+  - lamport_order
+)");
+  EXPECT_GT(r.messages_duplicated, 0u);
+  EXPECT_TRUE(r.all_checks_passed()) << r.checks[0].violation;
+}
+
+TEST(DiscoveryConvergenceChecker, FailsWhenAPartitionIsNeverHealed) {
+  const auto r = run_text(R"(name: split
+duration_ms: 6000
+peers: {count: 4, topology: ring}
+timeline:
+  - {at_ms: 0, do: partition, groups: [p0..p1, p2..p3]}
+  - {at_ms: 0, every_ms: 500, do: get_peers, peers: all}
+checks:
+  - discovery_convergence: {within_ms: 5000}
+)");
+  const auto& c = check_named(r, "discovery_convergence");
+  EXPECT_FALSE(c.passed);
+  EXPECT_EQ(c.violation_time, 5000ms);
+  EXPECT_NE(c.violation.find("no moment within 5.0 s of the start"), std::string::npos)
+      << c.violation;
+}
+
+TEST(DiscoveryConvergenceChecker, CountsFromTheLastHeal) {
+  const auto r = run_text(R"(name: heal
+duration_ms: 10000
+peers: {count: 4, topology: ring}
+timeline:
+  - {at_ms: 0, do: partition, groups: [p0..p1, p2..p3]}
+  - {at_ms: 0, every_ms: 500, do: get_peers, peers: all}
+  - {at_ms: 4000, do: heal}
+checks:
+  - discovery_convergence: {within_ms: 1000}
+)");
+  const auto& c = check_named(r, "discovery_convergence");
+  EXPECT_TRUE(c.passed) << c.figure;
+  EXPECT_NE(c.figure.find("after the last heal at 4.0 s"), std::string::npos) << c.figure;
+}
+
+TEST(DiscoveryConvergenceChecker, RestartedPeersAreNotCountedAsConvergedAtTheHeal) {
+  const auto r = run_text(R"(name: restart
+duration_ms: 10000
+peers: {count: 4, topology: line}
+timeline:
+  - {at_ms: 0, every_ms: 500, do: get_peers, peers: all}
+  - {at_ms: 2000, do: crash, peer: p1}
+  - {at_ms: 3000, do: restart, peer: p1}
+  - {at_ms: 3000, do: heal}
+checks:
+  - discovery_convergence: {within_ms: 5000}
+)");
+  const auto& c = check_named(r, "discovery_convergence");
+  EXPECT_TRUE(c.passed) << c.figure;
+  // p1 restarts knowing only its neighbours OFFLINE: convergence needs the next round.
+  EXPECT_EQ(c.figure.find("converged at 3.0 s"), std::string::npos) << c.figure;
+}
+
+const std::string download_base = R"(name: dl
+duration_ms: 10000
+peers: {count: 4, topology: complete}
+files:
+  - {name: f.bin, size: 5000, on: [p1, p2]}
+)";
+
+TEST(DownloadIntegrityChecker, PassesForACompleteIdenticalDownload) {
+  const auto r = run_text(download_base + R"(timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: search, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  EXPECT_TRUE(c.passed) << c.violation;
+  EXPECT_EQ(c.figure, "1 of 1 downloads complete and identical (5000 bytes)");
+}
+
+TEST(DownloadIntegrityChecker, FailsWhenTheDownloadIsRefusedWithoutASearch) {
+  const auto r = run_text(download_base + R"(timeline:
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  EXPECT_FALSE(c.passed);
+  EXPECT_NE(c.violation.find("p0's download of f.bin (requested at 1.0 s) was refused"),
+            std::string::npos)
+      << c.violation;
+}
+
+TEST(DownloadIntegrityChecker, FailsWhenEveryHolderIsGone) {
+  const auto r = run_text(download_base + R"(timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: search, peer: p0}
+  - {at_ms: 900, do: crash, peers: [p1, p2]}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  EXPECT_FALSE(c.passed);
+  EXPECT_NE(c.violation.find("p0's download of f.bin failed"), std::string::npos) << c.violation;
+}
+
+TEST(DownloadIntegrityChecker, CrashedDownloaderAbandonsItsDownload) {
+  const auto r = run_text(download_base + R"(network:
+  bandwidth_bytes_per_s: 10000
+timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: search, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+  - {at_ms: 1001, do: crash, peer: p0}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  EXPECT_TRUE(c.passed) << c.violation;
+  EXPECT_NE(c.figure.find("1 abandoned by a crash"), std::string::npos) << c.figure;
+}
+
+TEST(PeerStateChecker, SeesTheStepsOfItsOwnInstant) {
+  const auto r = run_text(R"(name: ps
+duration_ms: 3000
+peers:
+  - {name: a, address: "127.0.0.1:5000", neighbors: [b]}
+  - {name: b, address: "127.0.0.1:5001"}
+  - {name: c, address: "127.0.0.1:5002", start: false}
+timeline:
+  - {at_ms: 1000, do: hello, peer: a, to: b}
+checks:
+  - peer_state: {at_ms: 999, peer: a, knows: {b: OFFLINE, c: ABSENT}}
+  - peer_state: {at_ms: 1500, peer: b, knows: {a: ONLINE}}
+  - peer_state: {at_ms: 1500, peer: c, knows: {a: ONLINE}}
+)");
+  EXPECT_TRUE(r.checks[0].passed) << r.checks[0].violation;
+  EXPECT_TRUE(r.checks[1].passed) << r.checks[1].violation;
+  EXPECT_FALSE(r.checks[2].passed);
+  EXPECT_EQ(r.checks[2].violation, "at 1.5 s virtual: c was never started");
+  EXPECT_EQ(r.checks[2].name, "peer_state c @ 1500 ms");
+}
+
+TEST(PeerStateChecker, NamesTheFirstWrongEntry) {
+  const auto r = run_text(R"(name: ps
+duration_ms: 3000
+peers:
+  - {name: a, address: "127.0.0.1:5000", neighbors: [b]}
+  - {name: b, address: "127.0.0.1:5001"}
+checks:
+  - peer_state: {at_ms: 100, peer: a, knows: {b: ONLINE}}
+)");
+  EXPECT_FALSE(r.checks[0].passed);
+  EXPECT_EQ(
+      r.checks[0].violation,
+      "at 0.1 s virtual: a lists b as OFFLINE, expected ONLINE (a's clock 0, status running)");
+}
+
+TEST(ScenarioRunner, CommandsToPeersThatAreNotRunningAreSkipped) {
+  const auto r = run_text(R"(name: skip
+duration_ms: 3000
+peers: {count: 3, topology: ring}
+timeline:
+  - {at_ms: 0, do: crash, peer: p2}
+  - {at_ms: 100, do: get_peers, peers: all}
+)");
+  EXPECT_EQ(r.commands_issued, 2u);
+  EXPECT_EQ(r.commands_skipped, 1u);
+}
+
+TEST(ScenarioRunner, ExpectFailInvertsTheOutcome) {
+  auto s = load_string(ring6 + "expect: fail\n", "inline.yaml");
+  const auto r = run(s);
+  EXPECT_TRUE(r.all_checks_passed());
+  EXPECT_FALSE(r.as_expected());
+}
+
+TEST(ScenarioReport, JunitHasOneTestcasePerCheck) {
+  report_entry e;
+  e.result = run_text(ring6);
+  const auto xml = junit_report({e});
+  std::size_t cases = 0;
+  for (auto at = xml.find("<testcase"); at != std::string::npos;
+       at = xml.find("<testcase", at + 1)) {
+    ++cases;
+  }
+  EXPECT_EQ(cases, 2u);
+  EXPECT_NE(xml.find("name=\"discovery_convergence\""), std::string::npos);
+  EXPECT_EQ(xml.find("<failure"), std::string::npos);
+}
+
+TEST(ScenarioReport, JsonCarriesChecksSeedAndReplay) {
+  report_entry e;
+  e.result = run_text(ring6);
+  const auto j = nlohmann::json::parse(json_report({e}, 0));
+  EXPECT_EQ(j["exit_code"], 0);
+  const auto& s = j["scenarios"][0];
+  EXPECT_EQ(s["name"], "ring6");
+  EXPECT_EQ(s["seed"], 1);
+  EXPECT_EQ(s["replay"], "eachare-sim run inline.yaml --seed 1");
+  EXPECT_EQ(s["checks"].size(), 2u);
+  EXPECT_EQ(s["checks"][0]["passed"], true);
+}
+
+TEST(ScenarioReport, FailureSummaryPrintsSeedAndReplayCommand) {
+  report_entry e;
+  e.result = run_text(R"(name: bad
+duration_ms: 1000
+peers: {count: 2, topology: none}
+checks:
+  - discovery_convergence: {within_ms: 500}
+)");
+  const auto text = text_summary(e);
+  EXPECT_NE(text.find("discovery_convergence: FAIL"), std::string::npos) << text;
+  EXPECT_NE(text.find("seed 1; replay with: eachare-sim run inline.yaml --seed 1"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace eachare::scenario
