@@ -15,7 +15,9 @@ double ms_of(duration d) {
 
 std::string wall_text(double seconds) {
   char buf[32];
-  if (seconds < 1.0) {
+  if (seconds < 0.01) {
+    std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1000.0);
+  } else if (seconds < 1.0) {
     std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1000.0);
   } else {
     std::snprintf(buf, sizeof buf, "%.2f s", seconds);
@@ -96,8 +98,9 @@ std::string text_summary(const report_entry& e) {
   const auto& r = e.result;
   std::ostringstream out;
   out << "scenario " << r.name << "  (" << r.file << ")\n";
+  if (!r.description.empty()) out << "  " << r.description << "\n";
   out << "  " << r.peers << " peers, seed " << r.seed << ", " << seconds_text(r.virtual_time)
-      << " virtual in " << wall_text(e.wall_seconds) << " wall\n";
+      << " of virtual time in " << wall_text(e.wall_seconds) << " of wall time\n";
   out << "  " << count_text(r.messages_delivered) << " messages delivered";
   if (r.messages_dropped > 0) out << ", " << count_text(r.messages_dropped) << " dropped";
   if (r.messages_duplicated > 0) out << ", " << count_text(r.messages_duplicated) << " duplicated";

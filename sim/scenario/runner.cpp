@@ -322,6 +322,7 @@ class scenario_run {
   run_result result() {
     run_result r;
     r.name = scenario_.name;
+    r.description = scenario_.description;
     r.file = scenario_.file;
     r.seed = seed_;
     r.expect_pass = scenario_.expect_pass;

@@ -31,6 +31,7 @@ struct run_options {
 
 struct run_result {
   std::string name;
+  std::string description;
   std::string file;
   std::uint64_t seed = 0;
   bool expect_pass = true;
