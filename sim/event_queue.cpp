@@ -12,7 +12,7 @@ struct later {
   template <class E>
   bool operator()(const E& x, const E& y) const {
     if (x.time_ns != y.time_ns) return x.time_ns > y.time_ns;
-    return x.seq > y.seq;
+    return x.key > y.key;
   }
 };
 
@@ -34,10 +34,38 @@ void event_queue::push(entry e) {
   std::push_heap(heap_.begin(), heap_.end(), later{});
 }
 
+event_queue::entry event_queue::make(duration t, std::uint8_t handler, owner_id owner,
+                                     std::uint32_t owner_gen, std::uint32_t a, std::uint32_t b) {
+  if (t < now_) t = now_;
+  return entry{t.count(), (next_seq_++ << 8) | handler, owner, owner_gen, a, b};
+}
+
+int event_queue::next_source() const {
+  int best = heap_.empty() ? none_source : heap_source;
+  const entry* b = heap_.empty() ? nullptr : &heap_.front();
+  for (std::size_t i = 0; i < lanes_.size(); ++i) {
+    const auto& q = lanes_[i].events;
+    if (q.empty()) continue;
+    if (b == nullptr || later{}(*b, q.front())) {
+      b = &q.front();
+      best = static_cast<int>(i);
+    }
+  }
+  return best;
+}
+
 event_queue::entry event_queue::pop() {
-  std::pop_heap(heap_.begin(), heap_.end(), later{});
-  entry e = heap_.back();
-  heap_.pop_back();
+  const int src = next_source();
+  if (src == heap_source) {
+    std::pop_heap(heap_.begin(), heap_.end(), later{});
+    entry e = heap_.back();
+    heap_.pop_back();
+    return e;
+  }
+  auto& q = lanes_[static_cast<std::size_t>(src)].events;
+  entry e = q.front();
+  q.pop_front();
+  --in_lanes_;
   return e;
 }
 
@@ -53,10 +81,8 @@ event_id event_queue::schedule_at(duration t, std::function<void()> fn, owner_id
   slot& s = slots_[index];
   s.fn = std::move(fn);
   s.armed = true;
-  if (t < now_) t = now_;
   if (owner != no_owner) ensure_owner(owner);
-  push(entry{t.count(), next_seq_++, owner, owner == no_owner ? 0 : owners_[owner].gen, index,
-             s.gen, callback_handler});
+  push(make(t, callback_handler, owner, owner == no_owner ? 0 : owners_[owner].gen, index, s.gen));
   return (static_cast<event_id>(index) << 32) | s.gen;
 }
 
@@ -87,18 +113,38 @@ std::uint8_t event_queue::register_handler(event_handler& h) {
 void event_queue::post_at(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
                           owner_id owner) {
   assert(handler < handlers_.size());
-  if (t < now_) t = now_;
   if (owner != no_owner) ensure_owner(owner);
-  push(entry{t.count(), next_seq_++, owner, owner == no_owner ? 0 : owners_[owner].gen, a, b,
-             handler});
+  push(make(t, handler, owner, owner == no_owner ? 0 : owners_[owner].gen, a, b));
 }
 
 void event_queue::post_for(duration t, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
                            owner_id owner, std::uint32_t owner_generation) {
   assert(handler < handlers_.size() && owner != no_owner);
-  if (t < now_) t = now_;
   ensure_owner(owner);
-  push(entry{t.count(), next_seq_++, owner, owner_generation, a, b, handler});
+  push(make(t, handler, owner, owner_generation, a, b));
+}
+
+void event_queue::post_after_fixed(duration delay, std::uint8_t handler, std::uint32_t a,
+                                   std::uint32_t b, owner_id owner,
+                                   std::uint32_t owner_generation) {
+  assert(handler < handlers_.size() && owner != no_owner);
+  if (delay < duration{0}) delay = duration{0};
+  ensure_owner(owner);
+  const std::int64_t d = delay.count();
+  for (lane& l : lanes_) {
+    if (l.delay_ns == d) {
+      l.events.push_back(make(now_ + delay, handler, owner, owner_generation, a, b));
+      ++in_lanes_;
+      return;
+    }
+  }
+  if (lanes_.size() < max_lanes) {
+    lanes_.push_back(lane{d, {}});
+    lanes_.back().events.push_back(make(now_ + delay, handler, owner, owner_generation, a, b));
+    ++in_lanes_;
+    return;
+  }
+  push(make(now_ + delay, handler, owner, owner_generation, a, b));
 }
 
 void event_queue::ensure_owner(owner_id owner) {
@@ -114,10 +160,10 @@ bool event_queue::paused(owner_id owner) const {
 }
 
 void event_queue::drop(const entry& e) {
-  if (e.handler == callback_handler) {
+  if (e.handler() == callback_handler) {
     if (e.a < slots_.size() && slots_[e.a].armed && slots_[e.a].gen == e.b) free_slot(e.a);
   } else {
-    handlers_[e.handler]->on_event_dropped(e.a, e.b);
+    handlers_[e.handler()]->on_event_dropped(e.a, e.b);
   }
 }
 
@@ -148,7 +194,7 @@ void event_queue::resume(owner_id owner) {
   held_.erase(it);
   for (entry e : held) {
     e.time_ns = now_.count();
-    e.seq = next_seq_++;
+    e.key = (next_seq_++ << 8) | e.handler();
     push(e);
   }
 }
@@ -165,7 +211,7 @@ void event_queue::dispatch(const entry& e) {
       return;
     }
   }
-  if (e.handler == callback_handler) {
+  if (e.handler() == callback_handler) {
     if (e.a >= slots_.size()) return;
     slot& s = slots_[e.a];
     if (!s.armed || s.gen != e.b) return;  // cancelled
@@ -176,12 +222,12 @@ void event_queue::dispatch(const entry& e) {
     fn();
   } else {
     ++executed_;
-    handlers_[e.handler]->on_event(e.a, e.b);
+    handlers_[e.handler()]->on_event(e.a, e.b);
   }
 }
 
 bool event_queue::step() {
-  if (heap_.empty()) return false;
+  if (heap_.empty() && in_lanes_ == 0) return false;
   const entry e = pop();
   now_ = duration{e.time_ns};
   dispatch(e);
@@ -190,7 +236,7 @@ bool event_queue::step() {
 
 void event_queue::run_until(duration t) {
   stop_requested_ = false;
-  while (!heap_.empty() && heap_.front().time_ns <= t.count()) {
+  while (pending() != 0 && next_time() <= t) {
     step();
     if (stop_requested_) return;
   }
@@ -198,7 +244,10 @@ void event_queue::run_until(duration t) {
 }
 
 duration event_queue::next_time() const {
-  return heap_.empty() ? duration::max() : duration{heap_.front().time_ns};
+  const int src = next_source();
+  if (src == none_source) return duration::max();
+  if (src == heap_source) return duration{heap_.front().time_ns};
+  return duration{lanes_[static_cast<std::size_t>(src)].events.front().time_ns};
 }
 
 }  // namespace eachare::sim

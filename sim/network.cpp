@@ -36,6 +36,15 @@ void release_text(std::string& s) {
   }
 }
 
+bool constant(const link_faults& lf) {
+  return lf.delay.dist == delay_distribution::kind::constant;
+}
+
+// Every line on such a link takes the same time: its events can use a FIFO lane of the queue.
+bool fixed_line_delay(const link_faults& lf) {
+  return constant(lf) && !(lf.reorder_jitter_ms > 0) && lf.bandwidth_bytes_per_s == 0;
+}
+
 std::string decode_reason(const decode_status& st) {
   std::string why(to_string(st.error));
   if (!st.detail.empty()) {
@@ -180,7 +189,7 @@ std::uint32_t network::new_exchange() {
   return x;
 }
 
-void network::post(duration t, ev kind, std::uint32_t x, owner_id owner) {
+void network::post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_id owner) {
   exchange& e = exchanges_[x];
   // A timeout does not keep the exchange alive: once the requester completed, the header is
   // reused and the stale timeout, finding another generation, does nothing.
@@ -190,12 +199,11 @@ void network::post(duration t, ev kind, std::uint32_t x, owner_id owner) {
   // Events run under the incarnation that was there at send time, not whoever holds the owner
   // id when they are posted: a requester that crashed in between gets nothing, nor does its
   // restarted successor.
-  if (owner == e.from) {
-    queue_.post_for(t, handler_, x, word, owner, e.from_gen);
-  } else if (owner == e.to) {
-    queue_.post_for(t, handler_, x, word, owner, e.to_gen);
+  const std::uint32_t gen = owner == e.from ? e.from_gen : e.to_gen;
+  if (fixed) {
+    queue_.post_after_fixed(delay, handler_, x, word, owner, gen);
   } else {
-    queue_.post_at(t, handler_, x, word, owner);
+    queue_.post_for(queue_.now() + delay, handler_, x, word, owner, gen);
   }
 }
 
@@ -280,7 +288,7 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     ++counters_.refused;
     emit(trace_kind::refused, from, to, exchanges_[x]);
     exchanges_[x].complete_error = static_cast<std::uint8_t>(errc::connection_refused);
-    post(queue_.now() + lf.delay.sample(rng_), ev::complete, x, from);
+    post(lf.delay.sample(rng_), constant(lf), ev::complete, x, from);
     return;
   }
   exchanges_[x].to_gen = queue_.generation(dest);
@@ -293,7 +301,7 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     bd.request = msg;
     bytes = estimated_bytes(msg);
   }
-  post(queue_.now() + ms_to_duration(lf.timeout_ms), ev::timeout, x, from);
+  post(ms_to_duration(lf.timeout_ms), true, ev::timeout, x, from);
   transmit_request(x, from, dest, bytes);
 }
 
@@ -313,11 +321,11 @@ void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::s
     emit(trace_kind::dropped, from, to_address, exchanges_[x], 0);
     return;
   }
-  post(queue_.now() + line_delay(lf, bytes), ev::deliver_request, x, to);
+  post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_request, x, to);
   if (dup) {
     ++counters_.duplicated;
     emit(trace_kind::duplicated, from, to_address, exchanges_[x], 0);
-    post(queue_.now() + line_delay(lf, bytes), ev::deliver_request, x, to);
+    post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_request, x, to);
   }
 }
 
@@ -347,7 +355,7 @@ void network::inject(node_id to, std::string line) {
     return;
   }
   bodies_[e.body].request_line = std::move(line);
-  post(queue_.now(), ev::deliver_request, x, to);
+  post(duration{0}, true, ev::deliver_request, x, to);
 }
 
 // --- events ---------------------------------------------------------------------------------
@@ -446,10 +454,10 @@ void network::handle_request(std::uint32_t x) {
       if (first && from != no_node) {
         exchange& e = exchanges_[x];
         if (!expects_reply(e.type)) {
-          post(queue_.now(), ev::complete, x, from);
+          post(duration{0}, true, ev::complete, x, from);
         } else {
           e.complete_error = static_cast<std::uint8_t>(errc::closed_without_reply);
-          post(queue_.now() + link(to, from).delay.sample(rng_), ev::complete, x, from);
+          post(link(to, from).delay.sample(rng_), constant(link(to, from)), ev::complete, x, from);
         }
       }
       return;
@@ -480,12 +488,12 @@ void network::handle_request(std::uint32_t x) {
   }
   if (!expects_reply(e.type)) {
     // HELLO / BYE: the write went through; the requester's completion follows right away.
-    post(queue_.now(), ev::complete, x, from);
+    post(duration{0}, true, ev::complete, x, from);
     return;
   }
   if (!reply) {
     e.complete_error = static_cast<std::uint8_t>(errc::closed_without_reply);
-    post(queue_.now() + link(to, from).delay.sample(rng_), ev::complete, x, from);
+    post(link(to, from).delay.sample(rng_), constant(link(to, from)), ev::complete, x, from);
     return;
   }
   ++counters_.replies_sent;
@@ -523,11 +531,11 @@ void network::handle_request(std::uint32_t x) {
     emit(trace_kind::dropped, to, from_address, e, 1);
     return;
   }
-  post(queue_.now() + line_delay(lf, bytes), ev::deliver_reply, x, from);
+  post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_reply, x, from);
   if (dup) {
     ++counters_.duplicated;
     emit(trace_kind::duplicated, to, from_address, exchanges_[x], 1);
-    post(queue_.now() + line_delay(lf, bytes), ev::deliver_reply, x, from);
+    post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_reply, x, from);
   }
 }
 

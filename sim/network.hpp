@@ -169,7 +169,10 @@ class network final : private event_handler {
   void on_event_dropped(std::uint32_t a, std::uint32_t b) override;
 
   std::uint32_t new_exchange();
-  void post(duration t, ev kind, std::uint32_t x, owner_id owner);
+  // An event `delay` from now for exchange x, run under `owner` (the requester or the responder,
+  // as the incarnation recorded at send time). `fixed`: a delay that recurs (timeout, constant
+  // link), which the queue keeps in a FIFO lane.
+  void post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_id owner);
   void release(std::uint32_t x);
   void free_body(std::uint32_t x);
   void free_if_unused(std::uint32_t x);

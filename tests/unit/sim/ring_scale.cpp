@@ -1,10 +1,10 @@
 // sim_ring_scale: N peers in a ring discover each other by gossip (get_peers with fanout 2 every
 // 500 virtual ms) until every live peer lists every other ONLINE. Prints wall time, virtual time
 // of convergence, delivered messages, messages per wall second and peak RSS.
-// Usage: sim_ring_scale [peers=1000] [--fast] [--hello]
+// Usage: sim_ring_scale [peers=1000] [--fast] [--hello] [--rounds=R]
 //   --fast: structured path, no encode/decode.
 //   --hello: raw throughput instead: every peer sends HELLO to both ring neighbours every 10
-//            virtual ms for 100 rounds (small lines, no table growth).
+//            virtual ms for R rounds (default 100; small lines, no table growth).
 // Wall-clock use is fine here: this is a measuring tool under tests/, not simulation code.
 #include <sys/resource.h>
 
@@ -22,11 +22,14 @@ int main(int argc, char** argv) {
   int n = 1000;
   bool fast = false;
   bool hello = false;
+  int rounds = 100;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--fast") == 0) {
       fast = true;
     } else if (std::strcmp(argv[i], "--hello") == 0) {
       hello = true;
+    } else if (std::strncmp(argv[i], "--rounds=", 9) == 0) {
+      rounds = std::atoi(argv[i] + 9);
     } else {
       n = std::atoi(argv[i]);
     }
@@ -53,7 +56,7 @@ int main(int argc, char** argv) {
 
   if (hello) {
     duration th{0};
-    for (int r = 0; r < 100; ++r) {
+    for (int r = 0; r < rounds; ++r) {
       for (node_id i = 0; i < static_cast<node_id>(n); ++i) {
         w.command(i, cmd_hello{w.address_id((i + 1) % static_cast<node_id>(n))});
         w.command(i, cmd_hello{w.address_id((i + static_cast<node_id>(n) - 1) %
