@@ -409,6 +409,21 @@ TEST_F(EachareStartup, UnknownOptionAndBadEp) {
                "Erro: --ep espera 1, 2 ou 3");
 }
 
+TEST_F(EachareStartup, NeighboursFileWarningsAndDuplicatesDoNotStopThePeer) {
+  const std::uint16_t port = free_port();
+  write_file(dir / "n.txt", "127.0.0.1:7001\r\n\n  not-an-address  \n127.0.0.1:7001\n" +
+                                addr(port) + "\n127.0.0.1:7002\n");
+  fs::create_directories(dir / "s");
+  auto p = start_peer(port, dir / "n.txt", dir / "s");
+  ASSERT_TRUE(p);
+  const auto& l = p->lines();
+  ASSERT_GE(l.size(), 4u);
+  EXPECT_TRUE(l[0].starts_with("Aviso: neighbours file line 3: ")) << p->transcript();
+  EXPECT_EQ(l[1], "Adicionando novo peer 127.0.0.1:7001 status OFFLINE");
+  EXPECT_EQ(l[2], "Adicionando novo peer 127.0.0.1:7002 status OFFLINE");
+  EXPECT_EQ(l[3], "Escolha um comando:");
+}
+
 TEST_F(EachareStartup, HelpAndVersionExitZero) {
   auto [code, lines] = run({"--version"});
   EXPECT_EQ(code, 0);
