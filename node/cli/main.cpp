@@ -72,6 +72,8 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reader that went away (closed pipe) must not kill a peer that others still talk to.
+  std::signal(SIGPIPE, SIG_IGN);
   options opt;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
