@@ -161,6 +161,47 @@ TEST(World, DroppedReplyTimesOutTooButTheRequestWasHandled) {
   EXPECT_EQ(failed[0].error, code(errc::timed_out));
 }
 
+TEST(World, GroupPairOverrideAppliesToThatDirectionOnly) {
+  two_peers t;
+  t.w.net().set_group(t.b, 1);
+  fault_model f = t.w.net().faults();
+  link_faults lossy = f.defaults;
+  lossy.drop_probability = 1.0;
+  f.group_overrides[{0, 1}] = lossy;
+  t.w.set_faults(f);
+  EXPECT_EQ(t.w.net().link(t.a, t.b).drop_probability, 1.0);
+  EXPECT_EQ(t.w.net().link(t.b, t.a).drop_probability, 0.0);
+  t.w.command(t.a, cmd_hello{t.w.address_id(t.b)});
+  t.w.command(t.b, cmd_hello{t.w.address_id(t.a)});
+  t.w.run_until(milliseconds(3000));
+  ASSERT_EQ(t.rec.of(trace_kind::send_failed, t.a).size(), 1u);
+  EXPECT_EQ(t.rec.of(trace_kind::send_failed, t.a)[0].error, code(errc::timed_out));
+  EXPECT_TRUE(t.rec.of(trace_kind::send_failed, t.b).empty());
+  EXPECT_EQ(t.rec.of(trace_kind::received, t.a).size(), 1u);
+}
+
+TEST(World, RequestAnsweredWithNoReplyCompletesClosedWithoutReply) {
+  two_peers t;
+  message dl;
+  dl.origin = addr(0);
+  dl.clock = 1;
+  dl.body = dl_body{"missing.txt", 0, 0};
+  std::error_code got;
+  duration at{};
+  bool has_reply = true;
+  t.w.net().send(t.a, t.w.address_id(t.b), dl,
+                 [&](std::error_code ec, std::optional<message> reply, std::string_view) {
+                   got = ec;
+                   at = t.w.now();
+                   has_reply = reply.has_value();
+                 });
+  t.w.run_until(milliseconds(100));
+  EXPECT_EQ(got, make_error_code(errc::closed_without_reply));
+  EXPECT_EQ(at, milliseconds(10));
+  EXPECT_FALSE(has_reply);
+  EXPECT_EQ(t.rec.of(trace_kind::warning, t.b).size(), 1u);  // b refused the DL
+}
+
 TEST(World, SymmetricPartitionBlocksBothDirectionsUntilHeal) {
   two_peers t;
   t.w.partition({{t.a}, {t.b}});
