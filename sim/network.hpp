@@ -121,7 +121,8 @@ class network final : private event_handler {
   // delivery). The world's observer adapter stamps `received` events with it.
   std::uint64_t current_message_id() const { return current_message_id_; }
   const network_counters& counters() const { return counters_; }
-  // Exchanges not yet finished (including ones only kept for a pending duplicate or timeout).
+  // Exchanges not yet finished: the requester still waits, or a duplicate / reply line naming it
+  // is still queued. 0 once a run is quiet (tests use it to check nothing leaks).
   std::size_t exchanges_in_flight() const { return live_exchanges_; }
 
  private:

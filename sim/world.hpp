@@ -8,10 +8,10 @@
 // Threading rule: single-threaded. Everything — the runner's callbacks, every peer_node, every
 // completion — runs on the thread that calls run_until(). Nothing here waits on a wall clock.
 //
-// Memory: per node the world keeps a peer_node plus ~200 bytes (adapters of 24 bytes each, a
-// map-based file store, the spec to restart from, the convergence bits of its table), so 100,000
-// mostly idle peers fit comfortably in 1 GiB. Addresses are interned once in one shared
-// address_book.
+// Memory: per node the world keeps a peer_node plus a few hundred bytes (three adapters of 24-32
+// bytes, a map-based file store whose contents are shared buffers, the spec to restart from, the
+// convergence bits of its table). Measured: 100,000 started ring peers, idle, 147 MiB RSS in
+// all. Addresses are interned once in one shared address_book.
 #pragma once
 
 #include <cstddef>
