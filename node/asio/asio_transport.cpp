@@ -207,7 +207,8 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
     if (done_) return;
     std::string line;
     if (!ec) {
-      line = reply_.substr(0, n - 1);
+      reply_.resize(n - 1);  // anything after '\n' (a stray NUL, §7) is dropped
+      line = std::move(reply_);
     } else if (ec == asio::error::eof && !reply_.empty()) {
       line = std::move(reply_);  // quirk §7: no '\n' at all, the close ends the line
     } else if (ec == asio::error::eof) {
@@ -328,7 +329,8 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     if (done_) return;
     std::string line;
     if (!ec) {
-      line = buffer_.substr(0, n - 1);
+      buffer_.resize(n - 1);  // anything after '\n' (a stray NUL, §7) is dropped
+      line = std::move(buffer_);
     } else if (ec == asio::error::eof && !buffer_.empty()) {
       line = std::move(buffer_);  // quirk §7: no '\n', the close ends the line
     } else if (ec == asio::error::not_found) {
