@@ -151,6 +151,7 @@ class event_queue {
   };
 
   void push(entry e);
+  entry pop_heap_top();
   entry pop();
   // Runs or disposes one popped entry.
   void dispatch(const entry& e);
