@@ -364,6 +364,34 @@ TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
   EXPECT_TRUE(b.handler.messages().empty());
 }
 
+TEST(AsioTransport, LateReplyOnANewConnectionAfterTheCloseStillCompletes) {
+  io_thread t;
+  transport_options options;
+  options.late_reply_grace = 5000ms;  // generous: the answer comes well within it
+  peer b(t, options);
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    s.close();                  // closes ours first, without a reply ...
+    raw_client answer(b.port);  // ... then answers on a new connection
+    answer.write(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
+    answer.socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    answer.read_all(closed);
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, ls_body{}));
+  server.join();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(r.reply->type(), message_type::ls_list);
+  EXPECT_TRUE(b.handler.messages().empty());
+}
+
 TEST(AsioTransport, StrayReplyWithNoPendingRequestGoesToTheHandler) {
   io_thread t;
   peer a(t);
@@ -408,6 +436,80 @@ TEST(AsioTransport, CloseCancelsPendingRequests) {
   });
   ASSERT_EQ(f.wait_for(generous), std::future_status::ready);
   EXPECT_EQ(f.get().ec, errc::cancelled);
+}
+
+// A scripted server: accepts one connection, reads the request line, writes `reply` verbatim,
+// closes. Returns the address to send to.
+class scripted_server {
+ public:
+  explicit scripted_server(std::string reply)
+      : acceptor_(io_, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0)),
+        thread_([this, reply = std::move(reply)] {
+          tcp::socket s(io_);
+          acceptor_.accept(s);
+          std::string buf;
+          boost::system::error_code ec;
+          boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n', ec);
+          boost::asio::write(s, boost::asio::buffer(reply), ec);
+          s.shutdown(tcp::socket::shutdown_both, ec);
+        }) {}
+  ~scripted_server() { thread_.join(); }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+
+ private:
+  boost::asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+TEST(AsioTransport, ReplyEndedByCloseInsteadOfNewlineIsAccepted) {
+  io_thread t;
+  peer b(t);
+  scripted_server server("127.0.0.1:7 3 LS_LIST 1 a.txt:5");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, ls_body{}));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(std::get<ls_list_body>(r.reply->body).files, (std::vector<file_entry>{{"a.txt", 5}}));
+}
+
+TEST(AsioTransport, ReplyWithNulAfterNewlineIsAccepted) {
+  io_thread t;
+  peer b(t);
+  scripted_server server(std::string("127.0.0.1:7 3 PEER_LIST 0\n\0", 27));
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.line, "127.0.0.1:7 3 PEER_LIST 0");
+}
+
+TEST(AsioTransport, CloseWithoutReplyFailsAfterTheGrace) {
+  io_thread t;
+  transport_options options;
+  options.late_reply_grace = 100ms;
+  peer b(t, options);
+  scripted_server server("");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  EXPECT_EQ(r.ec, errc::closed_without_reply);
+}
+
+TEST(AsioTransport, MalformedReplyIsReported) {
+  io_thread t;
+  peer b(t);
+  scripted_server server("nonsense\n");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  EXPECT_EQ(r.ec, errc::malformed_reply);
+  EXPECT_EQ(r.line, "nonsense");
+}
+
+TEST(AsioTransport, OverLongReplyIsRefused) {
+  io_thread t;
+  transport_options options;
+  options.max_line_bytes = 64;
+  peer b(t, options);
+  scripted_server server("127.0.0.1:7 3 PEER_LIST 1 " + std::string(200, 'a') + ":1:ONLINE:0\n");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  EXPECT_EQ(r.ec, errc::line_too_long);
 }
 
 TEST(AsioTransport, UnparsableDestinationIsUnreachable) {
