@@ -133,8 +133,8 @@ struct step {
   std::vector<peer_index> to;         // hello: destinations; inject: receivers
   std::uint32_t fanout = 0;           // get_peers
   std::string file;                   // download
-  std::optional<std::uint64_t> size;  // download (which row), set_chunk_size (new size)
-  std::int64_t chunk_size = 0;        // set_chunk_size (may be <= 0: the node refuses it)
+  std::optional<std::uint64_t> size;  // download: which row, when names repeat
+  std::int64_t chunk_size = 0;        // set_chunk_size `size` (<= 0 allowed: the node refuses it)
   // partition: either groups (symmetric, every pair of distinct groups is cut) or from/to.
   std::vector<std::vector<peer_index>> groups;
   std::vector<peer_index> from;
