@@ -156,6 +156,7 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code)
     const auto& r = e.result;
     nlohmann::ordered_json j;
     j["name"] = r.name;
+    j["description"] = r.description;
     j["file"] = r.file;
     j["seed"] = r.seed;
     j["expect"] = r.expect_pass ? "pass" : "fail";
