@@ -265,6 +265,10 @@ void world::heal() {
   emit_world(trace_kind::heal, no_node);
   tracker_.mark_time_ = queue_.now();
   tracker_.first_since_mark_.reset();
+  // A live-set change at this same instant has its recount still queued; the signal must be
+  // current before we record whether it already holds at the heal (the scheduled recount still
+  // runs and covers table events in between; recounting twice is harmless).
+  if (recount_scheduled_) recount();
   if (tracker_.holds_) tracker_.first_since_mark_ = queue_.now();
 }
 

@@ -545,6 +545,33 @@ TEST(World, ConvergenceSignalMatchesBruteForceOnARing) {
   EXPECT_EQ(w.convergence().first_since_mark(), std::optional<duration>(w.now()));
 }
 
+TEST(World, HealInTheSameInstantAsARestartSeesTheRestartedPeer) {
+  constexpr int n = 4;
+  world w(constant_delay(5));
+  for (int i = 0; i < n; ++i) w.add_peer(make_spec(i, {addr((i + n - 1) % n), addr((i + 1) % n)}));
+  for (node_id i = 0; i < n; ++i) w.start(i);
+  for (int r = 0; r < 20; ++r) {
+    w.at(milliseconds(100 * r), [&w] {
+      for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{});
+    });
+  }
+  w.run_until(milliseconds(1000));
+  ASSERT_TRUE(w.convergence().holds());
+  // The restarted peer comes back with only its neighbours, OFFLINE: not converged any more, and
+  // a heal in the same callback must not record convergence at the heal.
+  w.at(milliseconds(1050), [&w] {
+    w.restart(1);
+    w.heal();
+  });
+  w.run_until(milliseconds(1050));
+  EXPECT_FALSE(converged_brute_force(w));
+  EXPECT_FALSE(w.convergence().holds());
+  EXPECT_FALSE(w.convergence().first_since_mark().has_value());
+  w.run_until(milliseconds(2500));
+  ASSERT_TRUE(w.convergence().first_since_mark().has_value());
+  EXPECT_GT(*w.convergence().first_since_mark(), milliseconds(1050));
+}
+
 TEST(World, ObserverTapSeesTheNodeEvents) {
   struct tap_counter final : observer {
     int sends = 0, clocks = 0;
