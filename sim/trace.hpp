@@ -95,16 +95,15 @@ class trace_listener {
   virtual void on_trace_event(const trace_event& e) = 0;
 };
 
-// A 64-bit FNV-1a-style hash over a canonical encoding of every field (detail included): the
-// fields as fixed 64-bit words in a fixed order, then the detail's length and bytes.
+// A 64-bit hash over a canonical encoding of every field (detail included): the fields as fixed
+// 64-bit words in a fixed order, mixed pairwise with 128-bit multiplies, plus an FNV-1a of the
+// detail's bytes; each event folds into the running value, so the order of events counts.
 class trace_hash {
  public:
   void add(const trace_event& e);
   std::uint64_t value() const { return hash_; }
 
  private:
-  void bytes(const void* p, std::size_t n);
-  void u64(std::uint64_t v);
   std::uint64_t hash_ = 14695981039346656037ull;
 };
 

@@ -8,7 +8,6 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace eachare {
@@ -27,13 +26,18 @@ class address_book {
   std::size_t size() const { return names_.size(); }
 
  private:
-  struct sv_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept;
+  // Open addressing (linear probing, at most half full): 8 bytes per slot, the text stored once
+  // (in names_), and a tag of the hash so a probe rarely compares strings. Every delivery in
+  // the simulator interns the sender's address, so this lookup is on the hot path.
+  struct slot {
+    peer_id id = no_peer;  // no_peer: empty
+    std::uint32_t tag = 0;
   };
+  void grow();
+
   // A deque, not a vector: growing it never moves the strings, so name() references stay valid.
   std::deque<std::string> names_;
-  std::unordered_map<std::string, peer_id, sv_hash, std::equal_to<>> ids_;
+  std::vector<slot> slots_;  // size 0 or a power of two; never erased
 };
 
 }  // namespace eachare
