@@ -4,9 +4,21 @@ namespace eachare {
 
 namespace {
 
+// A table, not a chain of range tests: every PEER_LIST entry's host goes through here.
+struct host_chars {
+  bool allowed[256] = {};
+  constexpr host_chars() {
+    for (int c = 'a'; c <= 'z'; ++c) allowed[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) allowed[c] = true;
+    for (int c = '0'; c <= '9'; ++c) allowed[c] = true;
+    allowed[static_cast<unsigned char>('.')] = true;
+    allowed[static_cast<unsigned char>('-')] = true;
+  }
+};
+constexpr host_chars host_char_table;
+
 constexpr bool is_host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-';
+  return host_char_table.allowed[static_cast<unsigned char>(c)];
 }
 
 // Splits and validates in one pass; the shared core of parse() and is_valid_peer_address().
