@@ -140,6 +140,10 @@ void console_observer::on_get_peers_done() {
   notify({menu_event_kind::get_peers_done, {}, {}});
 }
 
+void console_observer::on_hello_done(peer_id /*to*/) {
+  notify({menu_event_kind::hello_done, {}, {}});
+}
+
 void console_observer::on_leaving() {
   out_.line("Saindo...");
 }

@@ -56,6 +56,7 @@ class console_observer final : public observer {
   void on_chunk_size_changed(std::uint64_t size) override;
   void on_command_refused(std::string_view why) override;
   void on_get_peers_done() override;
+  void on_hello_done(peer_id to) override;
   void on_leaving() override;
   void on_exit_ready() override;
 

@@ -296,6 +296,8 @@ void menu_loop::list_peers() {
   }
   if (*k == 0) return;
   post_(cmd_hello{listing.peers[*k - 1]});
+  // The HELLO's lines (clock, Encaminhando, status) come before the menu is drawn again.
+  wait({menu_event_kind::hello_done, menu_event_kind::command_refused});
 }
 
 void menu_loop::search() {

@@ -56,6 +56,7 @@ std::optional<std::int64_t> parse_integer(std::string_view text);
 enum class menu_event_kind : std::uint8_t {
   peer_listing,
   get_peers_done,
+  hello_done,
   local_files,
   search_results,
   download_finished,

@@ -295,6 +295,7 @@ struct peer_node::impl {
            } else {
              emit_change(to, n.table_.set_status(to, peer_status::online));
            }
+           n.obs_.on_hello_done(to);
          });
   }
 

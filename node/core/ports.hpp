@@ -154,6 +154,8 @@ class observer {
   virtual void on_command_refused(std::string_view /*why*/) {}
   // A get_peers round has had every reply or failure (menu 2 is done).
   virtual void on_get_peers_done() {}
+  // A HELLO (menu 1 then k) completed or failed; its status update came first.
+  virtual void on_hello_done(peer_id /*to*/) {}
   // "Saindo...": bye started; on_exit_ready once every BYE completed or failed.
   virtual void on_leaving() {}
   virtual void on_exit_ready() {}

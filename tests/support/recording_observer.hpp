@@ -96,6 +96,7 @@ class recording_observer final : public observer {
   }
   void on_command_refused(std::string_view why) override { add("refused " + std::string(why)); }
   void on_get_peers_done() override { add("get_peers done"); }
+  void on_hello_done(peer_id to) override { add("hello done " + book_.name(to)); }
   void on_leaving() override { add("leaving"); }
   void on_exit_ready() override { add("exit ready"); }
 

@@ -126,6 +126,8 @@ TEST(MenuLoop, PostsCommandsAndWaitsForTheirCompletion) {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, cmd_list_peers>) {
             mailbox.push({menu_event_kind::peer_listing, {p, q}, {}});
+          } else if constexpr (std::is_same_v<T, cmd_hello>) {
+            mailbox.push({menu_event_kind::hello_done, {}, {}});
           } else if constexpr (std::is_same_v<T, cmd_get_peers>) {
             mailbox.push({menu_event_kind::get_peers_done, {}, {}});
           } else if constexpr (std::is_same_v<T, cmd_set_chunk_size>) {

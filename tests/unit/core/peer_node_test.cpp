@@ -154,7 +154,9 @@ TEST(PeerNode, HelloTicksTheClockBeforeAnnouncingTheSend) {
   h.net.succeed(0);
   EXPECT_EQ(h.obs.events().size(), 2u) << "completion must wait for delivery";
   h.net.deliver_all();
-  EXPECT_EQ(h.obs.events().back(), "updated 127.0.0.1:9002 ONLINE");
+  EXPECT_EQ(h.obs.events(), (strings{"clock 1", "send 127.0.0.1:9002 HELLO",
+                                     "updated 127.0.0.1:9002 ONLINE", "hello done 127.0.0.1:9002"}))
+      << "the menu waits for `hello done`, so it must come after the status line";
   EXPECT_EQ(h.record(p2).status, peer_status::online);
   EXPECT_EQ(h.node->peers().online_count(), 1u);
   EXPECT_EQ(h.node->operations_in_flight(), 0u);
@@ -169,7 +171,8 @@ TEST(PeerNode, FailedSendMarksPeerOfflineAfterCountingItsTick) {
   h.net.deliver_all();
   EXPECT_EQ(h.obs.events(), (strings{"clock 5", "send 127.0.0.1:9002 HELLO",
                                      "send failed 127.0.0.1:9002 connection refused",
-                                     "updated 127.0.0.1:9002 OFFLINE"}));
+                                     "updated 127.0.0.1:9002 OFFLINE",
+                                     "hello done 127.0.0.1:9002"}));
   EXPECT_EQ(h.node->clock(), 5u);
   EXPECT_EQ(h.record(p2).status, peer_status::offline);
   EXPECT_EQ(h.record(p2).clock, 3u) << "a failed send leaves the stored clock alone";
