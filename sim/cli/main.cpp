@@ -4,6 +4,7 @@
 // Exit codes (docs/scenarios.md): 0 every scenario as expected; 1 a check failed, an
 // `expect: fail` scenario passed, or a run was not deterministic; 2 a scenario file is invalid
 // (nothing runs) or the command line is wrong.
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,13 @@
 #endif
 
 namespace {
+
+// Peak resident set size of this process so far (Linux reports ru_maxrss in KiB).
+std::uint64_t peak_rss_bytes() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
+}
 
 namespace scn = eachare::scenario;
 
@@ -157,6 +165,7 @@ int run(const run_flags& f) {
       const auto t0 = std::chrono::steady_clock::now();
       e.result = scn::run(s, options);
       e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      e.peak_rss_bytes = peak_rss_bytes();
       if (f.check_determinism) {
         scn::run_options again;
         again.seed = seed;

@@ -100,8 +100,15 @@ std::string text_summary(const report_entry& e) {
   out << "scenario " << r.name << "  (" << r.file << ")\n";
   if (!r.description.empty()) out << "  " << r.description << "\n";
   out << "  " << r.peers << " peers, seed " << r.seed << ", " << seconds_text(r.virtual_time)
-      << " of virtual time in " << wall_text(e.wall_seconds) << " of wall time\n";
-  out << "  " << count_text(r.messages_delivered) << " messages delivered";
+      << " of virtual time in " << wall_text(e.wall_seconds) << " of wall time";
+  if (e.peak_rss_bytes > 0) out << ", peak RSS " << count_text(e.peak_rss_bytes >> 20) << " MiB";
+  out << "\n  " << count_text(r.messages_delivered) << " messages delivered";
+  if (e.wall_seconds > 0 && r.messages_delivered > 0) {
+    out << " ("
+        << count_text(static_cast<std::uint64_t>(static_cast<double>(r.messages_delivered) /
+                                                 e.wall_seconds))
+        << "/s of wall time)";
+  }
   if (r.messages_dropped > 0) out << ", " << count_text(r.messages_dropped) << " dropped";
   if (r.messages_duplicated > 0) out << ", " << count_text(r.messages_duplicated) << " duplicated";
   if (r.messages_partitioned > 0) {
@@ -167,6 +174,7 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code)
     j["peers"] = r.peers;
     j["virtual_time_ms"] = ms_of(r.virtual_time);
     j["wall_seconds"] = e.wall_seconds;
+    j["peak_rss_bytes"] = e.peak_rss_bytes;
     j["messages"] = {{"delivered", r.messages_delivered},
                      {"dropped", r.messages_dropped},
                      {"duplicated", r.messages_duplicated},

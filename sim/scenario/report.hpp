@@ -16,6 +16,9 @@ namespace eachare::scenario {
 struct report_entry {
   run_result result;
   double wall_seconds = 0;
+  // Peak resident set size of the whole process so far (getrusage), measured by the command line
+  // after the run; 0 when not measured. With several scenarios in one process it only grows.
+  std::uint64_t peak_rss_bytes = 0;
   // --check-determinism: the second run's trace hash (compared with result.trace_hash).
   std::optional<std::uint64_t> second_trace_hash;
 

@@ -351,5 +351,20 @@ checks:
       << text;
 }
 
+TEST(ScenarioReport, SummaryShowsPeakRssAndRateOnlyWhenMeasured) {
+  report_entry e;
+  e.result = run_text(ring6);
+  EXPECT_EQ(text_summary(e).find("peak RSS"), std::string::npos);
+  EXPECT_EQ(text_summary(e).find("/s of wall time"), std::string::npos);
+  e.wall_seconds = 2.0;
+  e.peak_rss_bytes = 300ull << 20;
+  const auto text = text_summary(e);
+  EXPECT_NE(text.find("of wall time, peak RSS 300 MiB\n"), std::string::npos) << text;
+  const auto rate = e.result.messages_delivered / 2;
+  EXPECT_NE(text.find("messages delivered (" + std::to_string(rate)), std::string::npos) << text;
+  EXPECT_EQ(nlohmann::json::parse(json_report({e}, 0))["scenarios"][0]["peak_rss_bytes"],
+            300ull << 20);
+}
+
 }  // namespace
 }  // namespace eachare::scenario
