@@ -24,10 +24,10 @@
 namespace eachare {
 
 struct node_config {
-  std::string self;                     // own listening address, `host:port`
-  int ep = 3;                           // 1, 2 or 3: clock rule and features
-  std::uint64_t chunk_size = 256;       // option 6 changes it; ignored (0) in ep 2
-  std::uint64_t rng_seed = 1;           // the node's only randomness (gossip fanout)
+  std::string self;                         // own listening address, `host:port`
+  int ep = 3;                               // 1, 2 or 3: clock rule and features
+  std::uint64_t chunk_size = 256;           // option 6 changes it; ignored (0) in ep 2
+  std::uint64_t rng_seed = 1;               // the node's only randomness (gossip fanout)
   std::uint32_t max_chunks_in_flight = 16;  // per download, across all holders
   std::vector<std::string> neighbours;  // from parse_neighbours(): valid, no self, no duplicates
 };

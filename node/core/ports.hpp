@@ -36,8 +36,8 @@ using duration = std::chrono::nanoseconds;
 // console's `Resposta recebida: "<line>"`; empty when there is no reply.
 //
 // Inbound requests are delivered by the transport to peer_node::on_message (see peer_node.hpp).
-using send_handler =
-    std::function<void(std::error_code ec, std::optional<message> reply, std::string_view reply_line)>;
+using send_handler = std::function<void(std::error_code ec, std::optional<message> reply,
+                                        std::string_view reply_line)>;
 
 class transport {
  public:

@@ -8,7 +8,9 @@
 
 namespace eachare::base64 {
 
-constexpr std::size_t encoded_size(std::size_t raw) { return (raw + 2) / 3 * 4; }
+constexpr std::size_t encoded_size(std::size_t raw) {
+  return (raw + 2) / 3 * 4;
+}
 
 void encode_to(std::string_view raw, std::string& out);  // appends
 std::string encode(std::string_view raw);

@@ -30,13 +30,13 @@ inline constexpr std::size_t max_line_bytes = (max_chunk_bytes + 2) / 3 * 4 + 40
 enum class decode_error : std::uint8_t {
   none = 0,
   empty_line,
-  too_few_fields,    // fewer than ORIGIN CLOCK TYPE
-  bad_origin,        // not host:port
-  bad_clock,         // not a non-negative decimal that fits in 64 bits
+  too_few_fields,  // fewer than ORIGIN CLOCK TYPE
+  bad_origin,      // not host:port
+  bad_clock,       // not a non-negative decimal that fits in 64 bits
   unknown_type,
-  bad_count,         // N of PEER_LIST / LS_LIST not a number, or over the limit
-  bad_entry,         // a PEER_LIST or LS_LIST entry that does not parse
-  bad_argument,      // wrong arguments for DL / FILE (missing, non-numeric, bad name)
+  bad_count,     // N of PEER_LIST / LS_LIST not a number, or over the limit
+  bad_entry,     // a PEER_LIST or LS_LIST entry that does not parse
+  bad_argument,  // wrong arguments for DL / FILE (missing, non-numeric, bad name)
   bad_base64,
   line_too_long,
   trailing_garbage,  // extra fields after a message that takes none (HELLO x)

@@ -103,10 +103,14 @@ constexpr bool expects_reply(message_type t) {
 // The reply type a request expects (only meaningful when expects_reply(t)).
 constexpr message_type reply_type_for(message_type t) {
   switch (t) {
-    case message_type::get_peers: return message_type::peer_list;
-    case message_type::ls: return message_type::ls_list;
-    case message_type::dl: return message_type::file;
-    default: return t;
+    case message_type::get_peers:
+      return message_type::peer_list;
+    case message_type::ls:
+      return message_type::ls_list;
+    case message_type::dl:
+      return message_type::file;
+    default:
+      return t;
   }
 }
 

@@ -169,10 +169,10 @@ TEST(PeerNode, FailedSendMarksPeerOfflineAfterCountingItsTick) {
   h.command(cmd_hello{h.id(p2)});
   h.net.complete(0, errc::connection_refused);
   h.net.deliver_all();
-  EXPECT_EQ(h.obs.events(), (strings{"clock 5", "send 127.0.0.1:9002 HELLO",
-                                     "send failed 127.0.0.1:9002 connection refused",
-                                     "updated 127.0.0.1:9002 OFFLINE",
-                                     "hello done 127.0.0.1:9002"}));
+  EXPECT_EQ(h.obs.events(),
+            (strings{"clock 5", "send 127.0.0.1:9002 HELLO",
+                     "send failed 127.0.0.1:9002 connection refused",
+                     "updated 127.0.0.1:9002 OFFLINE", "hello done 127.0.0.1:9002"}));
   EXPECT_EQ(h.node->clock(), 5u);
   EXPECT_EQ(h.record(p2).status, peer_status::offline);
   EXPECT_EQ(h.record(p2).clock, 3u) << "a failed send leaves the stored clock alone";
