@@ -74,6 +74,8 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   std::map<std::pair<peer_id, message_type>, std::deque<std::weak_ptr<outbound_request>>> pending;
   std::map<std::uint64_t, std::weak_ptr<outbound_request>> outbound;
   std::map<std::uint64_t, std::weak_ptr<inbound_session>> inbound;
+  // Inbound lines allowed past max_request_line_bytes, by the pending key they may answer.
+  std::map<std::pair<peer_id, message_type>, std::size_t> long_inbound;
 
   void warn(std::string_view what) {
     if (handler != nullptr) handler->on_bad_input(what);
@@ -83,6 +85,11 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   void inbound_finished(std::uint64_t id);
   // Moves from msg and line only when it returns true.
   bool try_complete_pending(message& msg, std::string& line);
+  // Whether an inbound line starting with `head` may grow to max_line_bytes: it must be a reply
+  // type from a peer with a request of that reply type still waiting, and fewer such long lines
+  // in flight than waiting requests. On true, `key` is the slot taken (release_long_inbound).
+  bool take_long_inbound(std::string_view head, std::pair<peer_id, message_type>& key);
+  void release_long_inbound(const std::pair<peer_id, message_type>& key);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +299,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   void start() {
     remote_ = endpoint_text(socket_);
     phase_ = phase::reading;
+    limit_ = std::min(state_->options.max_request_line_bytes, state_->options.max_line_bytes);
     arm(state_->options.read_timeout);
     do_read();
   }
@@ -321,7 +329,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
 
   void do_read() {
     asio::async_read_until(
-        socket_, asio::dynamic_buffer(buffer_, state_->options.max_line_bytes + 1), '\n',
+        socket_, asio::dynamic_buffer(buffer_, limit_ + 1), '\n',
         [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); });
   }
 
@@ -334,14 +342,21 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     } else if (ec == asio::error::eof && !buffer_.empty()) {
       line = std::move(buffer_);  // quirk §7: no '\n', the close ends the line
     } else if (ec == asio::error::not_found) {
-      state_->warn("line from " + remote_ + " longer than " +
-                   std::to_string(state_->options.max_line_bytes) + " bytes; connection closed");
+      if (!long_line_ && limit_ < state_->options.max_line_bytes &&
+          state_->take_long_inbound(buffer_, long_key_)) {
+        long_line_ = true;  // an awaited reply (quirk §7): read on up to the full bound
+        limit_ = state_->options.max_line_bytes;
+        return do_read();
+      }
+      state_->warn("line from " + remote_ + " longer than " + std::to_string(limit_) +
+                   " bytes; connection closed");
       return finish();
     } else {
       return finish();  // closed without a line (a probe), or broken: nothing to say
     }
     buffer_.clear();
     buffer_.shrink_to_fit();
+    release_long_line();
     handle(std::move(line));
   }
 
@@ -391,6 +406,12 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
                             });
   }
 
+  void release_long_line() {
+    if (!long_line_) return;
+    long_line_ = false;
+    state_->release_long_inbound(long_key_);
+  }
+
   void finish() {
     if (done_) return;
     done_ = true;
@@ -398,6 +419,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     timer_.cancel();
     error_code ignored;
     socket_.close(ignored);
+    release_long_line();
     state_->inbound_finished(id_);
   }
 
@@ -408,6 +430,9 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   std::uint64_t timer_gen_ = 0;
   phase phase_ = phase::reading;
   bool done_ = false;
+  std::size_t limit_ = 0;
+  bool long_line_ = false;
+  std::pair<peer_id, message_type> long_key_{no_peer, message_type::hello};
   std::string remote_;
   std::string buffer_;
   std::string out_;
@@ -481,6 +506,48 @@ bool transport_state::try_complete_pending(message& msg, std::string& line) {
   if (!chosen) return false;
   chosen->complete_from_listener(msg, line);
   return true;
+}
+
+bool transport_state::take_long_inbound(std::string_view head,
+                                        std::pair<peer_id, message_type>& key) {
+  // The first three fields: ORIGIN CLOCK TYPE (runs of spaces tolerated, as the codec does).
+  std::array<std::string_view, 3> fields;
+  std::size_t pos = 0;
+  for (auto& field : fields) {
+    while (pos < head.size() && head[pos] == ' ') ++pos;
+    const std::size_t start = pos;
+    while (pos < head.size() && head[pos] != ' ') ++pos;
+    if (pos == head.size()) return false;  // a field cut by the limit is not a header
+    field = head.substr(start, pos - start);
+  }
+  message_type type;
+  if (fields[2] == "PEER_LIST" || fields[2] == "PEERS_LIST") {
+    type = message_type::peer_list;
+  } else if (fields[2] == "LS_LIST") {
+    type = message_type::ls_list;
+  } else if (fields[2] == "FILE") {
+    type = message_type::file;
+  } else {
+    return false;
+  }
+  const peer_id from = book.find(fields[0]);
+  if (from == no_peer) return false;
+  const auto waiting = pending.find({from, type});
+  if (waiting == pending.end()) return false;
+  std::size_t& taken = long_inbound[waiting->first];
+  if (taken >= waiting->second.size()) {
+    if (taken == 0) long_inbound.erase(waiting->first);
+    return false;
+  }
+  ++taken;
+  key = waiting->first;
+  return true;
+}
+
+void transport_state::release_long_inbound(const std::pair<peer_id, message_type>& key) {
+  const auto it = long_inbound.find(key);
+  if (it == long_inbound.end()) return;
+  if (--it->second == 0) long_inbound.erase(it);
 }
 
 }  // namespace detail

@@ -44,6 +44,11 @@ struct transport_options {
   std::size_t max_inbound_connections = 256;
   // Longest line read in either direction, '\n' excluded.
   std::size_t max_line_bytes = limits::max_line_bytes;
+  // Longest inbound line that is not an awaited reply. Requests are short; only a reply type
+  // (PEER_LIST, LS_LIST, FILE) from a peer whose request of ours is still waiting (quirk §7) may
+  // grow to max_line_bytes, one such line per waiting request. Without this, any client could
+  // make us buffer max_inbound_connections x max_line_bytes (256 x ~45 MB).
+  std::size_t max_request_line_bytes = 64 * 1024;
 };
 
 // Where inbound traffic goes. peer_node has exactly these members; tests provide fakes.

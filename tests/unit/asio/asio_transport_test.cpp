@@ -364,6 +364,54 @@ TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
   EXPECT_TRUE(b.handler.messages().empty());
 }
 
+TEST(AsioTransport, UnsolicitedLongLineIsCutAtTheRequestBound) {
+  io_thread t;
+  transport_options options;
+  options.read_timeout = 60s;  // only the size bound may end this connection within the test
+  peer a(t, options);
+  raw_client c(a.port);
+  // A reply type, but nobody here waits for a reply from that origin: request bound applies.
+  c.write("127.0.0.1:9 1 FILE x.bin 0 0 " + std::string(300 * 1024, 'A'));
+  bool closed = false;
+  c.read_all(closed);
+  EXPECT_TRUE(closed);
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("longer than " +
+                                         std::to_string(options.max_request_line_bytes) + " bytes"),
+            std::string::npos)
+      << a.handler.warnings()[0];
+  EXPECT_TRUE(a.handler.messages().empty());
+}
+
+TEST(AsioTransport, AwaitedLongReplyOnANewConnectionMayUseTheFullBound) {
+  io_thread t;
+  peer b(t);
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::string data(512 * 1024, '\0');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 13 % 251);
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    raw_client answer(b.port);
+    answer.write(encode(make(quirky_address, 9, file_body{"big.bin", data.size(), 3, data})) +
+                 "\n");
+    answer.socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    answer.read_all(closed);
+    s.close();
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"big.bin", 4096, 3}));
+  server.join();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(std::get<file_body>(r.reply->body).data, data);
+  EXPECT_TRUE(b.handler.warnings().empty());
+}
+
 TEST(AsioTransport, LateReplyOnANewConnectionAfterTheCloseStillCompletes) {
   io_thread t;
   transport_options options;
