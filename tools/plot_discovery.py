@@ -4,12 +4,13 @@
 Usage:
   sim_benchmark --benchmark_filter=gossip_round --benchmark_out=gossip.json \
       --benchmark_out_format=json
-  tools/plot_discovery.py gossip.json docs/discovery_cost.svg
+  tools/plot_discovery.py gossip.json docs/discovery_cost.svg [before.json]
 
 Two panels against the number of peers: CPU milliseconds per round, and PEER_LIST entries
 processed per round, each with the measured points and an N^2 reference curve through the
 smallest size (a fully discovered network answers every GET_PEERS with N-2 entries, so a round
-with a fixed fanout processes ~fanout * N^2 entries). Python 3 standard library only.
+with a fixed fanout processes ~fanout * N^2 entries). With before.json (the same benchmark on an
+older build) its times are drawn too, in orange. Python 3 standard library only.
 """
 import json
 import re
@@ -60,11 +61,11 @@ def fmt(v):
     return f"{v:g}"
 
 
-def panel(out, top, rows, key, title, unit):
+def panel(out, top, rows, key, title, unit, before=None):
     x0, x1 = MARGIN_L, WIDTH - MARGIN_R
     y0, y1 = top + MARGIN_T, top + PANEL_H - MARGIN_B
     xmax = nice_max(max(r["peers"] for r in rows))
-    ymax = nice_max(max(r[key] for r in rows))
+    ymax = nice_max(max(r[key] for r in rows + (before or [])))
 
     def px(n):
         return x0 + (x1 - x0) * n / xmax
@@ -104,6 +105,14 @@ def panel(out, top, rows, key, title, unit):
         if len(pts) > 1:
             out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="#bbb" '
                        f'stroke-dasharray="4 3"/>')
+    if before:
+        pts = " ".join(f"{px(r['peers']):.1f},{py(r[key]):.1f}" for r in before)
+        out.append(f'<polyline points="{pts}" fill="none" stroke="#e08a1e" stroke-width="2"/>')
+        for r in before:
+            out.append(f'<circle cx="{px(r["peers"]):.1f}" cy="{py(r[key]):.1f}" r="3" '
+                       f'fill="#e08a1e"/>')
+            out.append(f'<text x="{px(r["peers"]) + 6:.1f}" y="{py(r[key]) - 6:.1f}" '
+                       f'font-size="10" fill="#b06000">{fmt(round(r[key], 1))}</text>')
     pts = " ".join(f"{px(r['peers']):.1f},{py(r[key]):.1f}" for r in rows)
     out.append(f'<polyline points="{pts}" fill="none" stroke="#1f6fb2" stroke-width="2"/>')
     for r in rows:
@@ -114,11 +123,12 @@ def panel(out, top, rows, key, title, unit):
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
-        print("usage: plot_discovery.py BENCH.json OUT.svg", file=sys.stderr)
+        print("usage: plot_discovery.py BENCH.json OUT.svg [BEFORE.json]", file=sys.stderr)
         return 2
     rows, ctx = load(argv[1])
+    before = load(argv[3])[0] if len(argv) == 4 else None
     if not rows:
         print(f"{argv[1]}: no BM_sim_gossip_round/peers:N results", file=sys.stderr)
         return 1
@@ -127,10 +137,12 @@ def main(argv):
            f'font-family="sans-serif">',
            f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
     panel(out, 0, rows, "ms", "One gossip round (fanout 2, fully discovered): CPU time",
-          "ms per round")
+          "ms per round", before)
     panel(out, PANEL_H, rows, "entries", "PEER_LIST entries processed per round",
           "entries")
-    note = f"dashed: N\u00b2 through the smallest size; {ctx.get('date', '')}"
+    note = f"blue: measured; dashed: N\u00b2 through the smallest size; {ctx.get('date', '')}"
+    if before:
+        note = "orange: before the optimisations; " + note
     out.append(f'<text x="{MARGIN_L}" y="{height - 6}" font-size="10" fill="#666">{note}</text>')
     out.append("</svg>")
     with open(argv[2], "w", encoding="utf-8") as f:

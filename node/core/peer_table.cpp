@@ -1,7 +1,7 @@
 #include "node/core/peer_table.hpp"
 
+#include <algorithm>
 #include <cassert>
-#include <utility>
 
 namespace eachare {
 namespace {
@@ -14,23 +14,20 @@ std::size_t home(peer_id p, std::size_t mask) {
 
 }  // namespace
 
-const std::uint32_t* peer_table::slot_of(peer_id p) const {
+std::uint32_t peer_table::position_of(peer_id p) const {
+  if (!direct_.empty()) return p < direct_.size() ? direct_[p] : no_position;
   // no_peer marks empty slots, so it must never be looked up as a key.
-  if (slots_.empty() || p == no_peer) return nullptr;
+  if (slots_.empty() || p == no_peer) return no_position;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = home(p, mask);; i = (i + 1) & mask) {
     const slot& s = slots_[i];
-    if (s.id == p) return &s.position;
-    if (s.id == no_peer) return nullptr;
+    if (s.id == p) return s.position;
+    if (s.id == no_peer) return no_position;
   }
 }
 
-std::uint32_t* peer_table::slot_of(peer_id p) {
-  return const_cast<std::uint32_t*>(std::as_const(*this).slot_of(p));
-}
-
-void peer_table::grow() {
-  const std::size_t size = slots_.empty() ? 8 : slots_.size() * 2;
+void peer_table::rebuild_hashed(std::size_t size) {
+  std::vector<std::uint32_t>().swap(direct_);
   slots_.assign(size, slot{});
   const std::size_t mask = size - 1;
   for (std::uint32_t pos = 0; pos < records_.size(); ++pos) {
@@ -40,18 +37,55 @@ void peer_table::grow() {
   }
 }
 
+void peer_table::rebuild_direct(std::size_t size) {
+  std::vector<slot>().swap(slots_);
+  direct_.assign(size, no_position);
+  for (std::uint32_t pos = 0; pos < records_.size(); ++pos) direct_[records_[pos].id] = pos;
+}
+
+void peer_table::index_last() {
+  const auto pos = static_cast<std::uint32_t>(records_.size() - 1);
+  const peer_id p = records_.back().id;
+  if (p > max_id_ || records_.size() == 1) max_id_ = p;
+  const std::size_t n = records_.size();
+  const std::size_t span = static_cast<std::size_t>(max_id_) + 1;
+  if (!direct_.empty()) {
+    if (p < direct_.size()) {
+      direct_[p] = pos;
+    } else if (span <= direct_leave_span * n) {
+      direct_.resize(std::min(std::max(span, direct_.size() * 2), direct_leave_span * n),
+                     no_position);
+      direct_[p] = pos;
+    } else {
+      rebuild_hashed(slots_for(n));  // the ids went sparse
+    }
+    return;
+  }
+  if (n >= direct_min_entries && span <= direct_enter_span * n) {
+    rebuild_direct(span);
+    return;
+  }
+  if (n * 2 > slots_.size()) {
+    rebuild_hashed(slots_for(n));  // re-inserts every record, this one included
+    return;
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(p, mask);
+  while (slots_[i].id != no_peer) i = (i + 1) & mask;
+  slots_[i] = slot{p, pos};
+}
+
+std::size_t peer_table::slots_for(std::size_t n) {
+  std::size_t size = 8;
+  while (size < n * 2 + 2) size *= 2;
+  return size;
+}
+
 peer_record& peer_table::add(peer_id p, peer_status status, std::uint64_t clock) {
   assert(p != no_peer);
-  assert(records_.size() < UINT32_MAX);
+  assert(records_.size() < no_position);
   records_.push_back(peer_record{p, status, clock});
-  if (records_.size() * 2 > slots_.size()) {
-    grow();  // re-inserts every record, this one included
-  } else {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = home(p, mask);
-    while (slots_[i].id != no_peer) i = (i + 1) & mask;
-    slots_[i] = slot{p, static_cast<std::uint32_t>(records_.size() - 1)};
-  }
+  index_last();
   if (status == peer_status::online) ++online_;
   return records_.back();
 }
@@ -68,24 +102,24 @@ void peer_table::set(peer_record& r, peer_status status) {
 }
 
 table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t clock) {
-  const std::uint32_t* at = slot_of(p);
-  if (at == nullptr) {
+  const std::uint32_t at = position_of(p);
+  if (at == no_position) {
     add(p, status, clock);
     return table_change::added;
   }
-  peer_record& r = records_[*at];
+  peer_record& r = records_[at];
   set(r, status);
   if (clock > r.clock) r.clock = clock;
   return table_change::updated;
 }
 
 table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint64_t clock) {
-  const std::uint32_t* at = slot_of(p);
-  if (at == nullptr) {
+  const std::uint32_t at = position_of(p);
+  if (at == no_position) {
     add(p, status, clock);
     return table_change::added;
   }
-  peer_record& r = records_[*at];
+  peer_record& r = records_[at];
   if (clock <= r.clock) return table_change::unchanged;
   set(r, status);
   r.clock = clock;
@@ -93,24 +127,24 @@ table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint6
 }
 
 table_change peer_table::set_status(peer_id p, peer_status status) {
-  const std::uint32_t* at = slot_of(p);
-  if (at == nullptr) {
+  const std::uint32_t at = position_of(p);
+  if (at == no_position) {
     add(p, status, 0);
     return table_change::added;
   }
-  set(records_[*at], status);
+  set(records_[at], status);
   return table_change::updated;
 }
 
 bool peer_table::add_if_absent(peer_id p, peer_status status, std::uint64_t clock) {
-  if (slot_of(p) != nullptr) return false;
+  if (position_of(p) != no_position) return false;
   add(p, status, clock);
   return true;
 }
 
 const peer_record* peer_table::find(peer_id p) const {
-  const std::uint32_t* at = slot_of(p);
-  return at == nullptr ? nullptr : &records_[*at];
+  const std::uint32_t at = position_of(p);
+  return at == no_position ? nullptr : &records_[at];
 }
 
 }  // namespace eachare

@@ -4,8 +4,9 @@
 // Entries are 16 bytes (interned id, status, clock) because full discovery makes N tables of N
 // entries: at 5,000 peers that is 25 million entries. The id -> position index is an
 // open-addressing table of 8-byte slots kept at most half full (16-32 bytes per entry, one cache
-// line per lookup); a node-based map cost ~40 bytes and a pointer chase per entry, which made the
-// lookup a third of a gossip round's time.
+// line per lookup) or, once the table is dense, a plain array by id (4-8 bytes per entry); a
+// node-based map cost ~40 bytes and a pointer chase per entry, which made the lookup a third of
+// a gossip round's time.
 #pragma once
 
 #include <cstdint>
@@ -49,18 +50,30 @@ class peer_table {
   peer_record& add(peer_id p, peer_status status, std::uint64_t clock);
   void set(peer_record& r, peer_status status);
 
-  // Position of p in records_, or nullptr.
-  std::uint32_t* slot_of(peer_id p);
-  const std::uint32_t* slot_of(peer_id p) const;
-  void grow();
+  static constexpr std::uint32_t no_position = 0xFFFFFFFFu;
+  // A dense table (its ids cover at least half of [0, max id]) is indexed by a plain array of
+  // positions: 4 bytes per id, one load, no probing. Full discovery makes every table dense, and
+  // then the array is a quarter of the hash slots' size. Sparse tables (a ring peer among
+  // 100,000 ids) keep the hash slots. Back to slots if the ids go below a quarter dense.
+  // span = max id + 1, n = entries.
+  static constexpr std::size_t direct_min_entries = 64;
+  static constexpr std::size_t direct_enter_span = 2;  // enter when span <= 2 n
+  static constexpr std::size_t direct_leave_span = 4;  // leave when span > 4 n
+
+  std::uint32_t position_of(peer_id p) const;  // no_position when absent
+  void index_last();                           // indexes records_.back()
+  void rebuild_hashed(std::size_t size);
+  void rebuild_direct(std::size_t size);
+  static std::size_t slots_for(std::size_t n);
 
   struct slot {
     peer_id id = no_peer;  // no_peer: empty
     std::uint32_t position = 0;
   };
   std::vector<peer_record> records_;
-  std::vector<slot> slots_;  // size 0 or a power of two; linear probing; never erased
-
+  std::vector<slot> slots_;            // hash mode: size 0 or a power of two; linear probing
+  std::vector<std::uint32_t> direct_;  // direct mode (non-empty): position by id
+  peer_id max_id_ = 0;
   std::size_t online_ = 0;
 };
 

@@ -126,5 +126,40 @@ TEST(PeerTable, RecordIsSmall) {
   EXPECT_LE(sizeof(peer_record), 16u);
 }
 
+// The index switches between hash slots (sparse ids) and a plain array (dense ids) as the table
+// grows; every lookup must find exactly the ids added, in every phase.
+TEST(PeerTable, FindsEveryPeerWhileIdsGoDenseThenSparseAgain) {
+  peer_table t;
+  std::vector<peer_id> added;
+  auto check = [&](const char* phase) {
+    for (std::size_t k = 0; k < added.size(); ++k) {
+      const peer_record* r = t.find(added[k]);
+      ASSERT_NE(r, nullptr) << phase << " id " << added[k];
+      EXPECT_EQ(r->id, added[k]) << phase;
+      EXPECT_EQ(r - t.records().data(), static_cast<std::ptrdiff_t>(k)) << phase;
+    }
+    for (peer_id absent : {peer_id{5000}, peer_id{100001}, no_peer}) {
+      EXPECT_EQ(t.find(absent), nullptr) << phase << " id " << absent;
+    }
+  };
+  for (peer_id p = 1; p < 600; p += 7) {  // sparse: hash slots
+    ASSERT_TRUE(t.add_if_absent(p));
+    added.push_back(p);
+  }
+  check("sparse");
+  for (peer_id p = 0; p < 600; ++p) {  // fills the gaps: dense, array by id
+    if (t.add_if_absent(p)) added.push_back(p);
+  }
+  check("dense");
+  EXPECT_FALSE(t.add_if_absent(300));
+  ASSERT_TRUE(t.add_if_absent(1000));  // still within 4x: the array grows
+  added.push_back(1000);
+  check("dense, grown");
+  ASSERT_TRUE(t.add_if_absent(100000));  // far beyond 4x: back to hash slots
+  added.push_back(100000);
+  check("sparse again");
+  EXPECT_EQ(t.size(), added.size());
+}
+
 }  // namespace
 }  // namespace eachare
