@@ -490,6 +490,8 @@ bool transport_state::try_complete_pending(message& msg, std::string& line) {
   if (it == pending.end()) return false;
   std::shared_ptr<outbound_request> chosen;
   if (const auto* f = std::get_if<file_body>(&msg.body)) {
+    // Only the DL it answers: a stray or late FILE handed to another chunk's request would fail
+    // that chunk and retire a good holder for the whole download.
     for (auto& w : it->second) {
       auto p = w.lock();
       if (p && p->matches_file(*f)) {
@@ -497,8 +499,7 @@ bool transport_state::try_complete_pending(message& msg, std::string& line) {
         break;
       }
     }
-  }
-  if (!chosen) {
+  } else {
     for (auto& w : it->second) {
       if ((chosen = w.lock())) break;
     }

@@ -412,6 +412,41 @@ TEST(AsioTransport, AwaitedLongReplyOnANewConnectionMayUseTheFullBound) {
   EXPECT_TRUE(b.handler.warnings().empty());
 }
 
+TEST(AsioTransport, FileOnANewConnectionCompletesOnlyTheChunkItAnswers) {
+  io_thread t;
+  peer b(t);
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    {
+      // A stray FILE for another chunk (say, of a request that already timed out).
+      raw_client stray(b.port);
+      stray.write(quirky_address + " 8 FILE a.bin 4 7 c3RyYQ==\n");
+      stray.socket.shutdown(tcp::socket::shutdown_send);
+      bool closed = false;
+      stray.read_all(closed);
+    }
+    b.handler.wait_messages(1);
+    const std::string reply = quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n";
+    boost::asio::write(s, boost::asio::buffer(reply));
+    s.close();
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"a.bin", 4, 1}));
+  server.join();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(std::get<file_body>(r.reply->body).chunk_index, 1u);
+  EXPECT_EQ(std::get<file_body>(r.reply->body).data, "good");
+  // The stray went to the node as a direct message instead.
+  ASSERT_EQ(b.handler.messages().size(), 1u);
+  EXPECT_EQ(std::get<file_body>(b.handler.messages()[0].body).chunk_index, 7u);
+}
+
 TEST(AsioTransport, LateReplyOnANewConnectionAfterTheCloseStillCompletes) {
   io_thread t;
   transport_options options;
