@@ -214,8 +214,19 @@ std::optional<std::string> fd_line_source::next_line() {
       eof_ = true;
       continue;
     }
-    // Bound memory against a stdin with no newline at all.
-    if (buffer_.size() < 1 << 20) buffer_.append(chunk, static_cast<std::size_t>(n));
+    std::string_view data(chunk, static_cast<std::size_t>(n));
+    if (skipping_) {
+      const auto end = data.find('\n');
+      if (end == std::string_view::npos) continue;
+      skipping_ = false;
+      data.remove_prefix(end);  // the '\n' ends the cut line; what follows is read normally
+    }
+    buffer_.append(data);
+    // Bound memory against a stdin line with no end, without losing the lines after it.
+    if (buffer_.size() > max_line_bytes && buffer_.find('\n') == std::string::npos) {
+      buffer_.resize(max_line_bytes);
+      skipping_ = true;
+    }
   }
 }
 

@@ -103,11 +103,15 @@ class fd_line_source final : public line_source {
   std::optional<std::string> next_line() override;
   void stop() { stop_ = true; }
 
+  // A longer line is cut to this many bytes; the rest of it, up to its '\n', is dropped.
+  static constexpr std::size_t max_line_bytes = std::size_t{1} << 20;
+
  private:
   int fd_;
   std::atomic<bool> stop_{false};
   std::string buffer_;
   bool eof_ = false;
+  bool skipping_ = false;  // inside the dropped tail of an over-long line
 };
 
 class menu_loop {

@@ -1,8 +1,10 @@
 #include "node/cli/menu.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <sstream>
+#include <thread>
 
 namespace eachare::cli {
 namespace {
@@ -179,6 +181,31 @@ TEST(MenuLoop, InvalidInputIsRefusedAndEndOfInputStopsTheMenu) {
   EXPECT_NE(s.find("Tamanho de chunk invalido: \"abc\""), std::string::npos);
   EXPECT_NE(s.find("Opcao invalida: \"7\"\n"), std::string::npos);
   EXPECT_NE(s.find("Aviso: fim da entrada padrao"), std::string::npos);
+}
+
+TEST(FdLineSource, OverLongLineIsCutAndTheLinesAfterItStillArrive) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  // A pipe holds far less than the long line: a writer thread feeds it while we read.
+  std::thread writer([fd = fds[1]] {
+    std::string text(3 * fd_line_source::max_line_bytes, 'x');
+    text += "\n5\n";
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  });
+  fd_line_source input(fds[0]);
+  const auto first = input.next_line();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->size(), fd_line_source::max_line_bytes);
+  EXPECT_EQ(input.next_line(), std::optional<std::string>("5"));
+  EXPECT_EQ(input.next_line(), std::nullopt);
+  writer.join();
+  ::close(fds[0]);
 }
 
 }  // namespace
