@@ -73,6 +73,9 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   // completes them from the listener.
   std::map<std::pair<peer_id, message_type>, std::deque<std::weak_ptr<outbound_request>>> pending;
   std::map<std::uint64_t, std::weak_ptr<outbound_request>> outbound;
+  // Sends waiting for one of max_outbound_connections (strong: nothing else holds them yet).
+  std::deque<std::shared_ptr<outbound_request>> outbound_queue;
+  std::size_t outbound_started = 0;
   std::map<std::uint64_t, std::weak_ptr<inbound_session>> inbound;
   // Inbound lines allowed past max_request_line_bytes, by the pending key they may answer.
   std::map<std::pair<peer_id, message_type>, std::size_t> long_inbound;
@@ -83,6 +86,8 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   void do_accept();
   void on_accept(const error_code& ec, tcp::socket socket);
   void inbound_finished(std::uint64_t id);
+  // Starts queued sends while slots are free (never once closed).
+  void start_queued();
   // Moves from msg and line only when it returns true.
   bool try_complete_pending(message& msg, std::string& line);
   // Whether an inbound line starting with `head` may grow to max_line_bytes: it must be a reply
@@ -123,6 +128,8 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   }
 
   void start() {
+    started_ = true;
+    ++state_->outbound_started;
     arm(state_->options.connect_timeout);
     error_code ec;
     const auto ip = asio::ip::make_address_v4(address_.host, ec);
@@ -259,6 +266,12 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   void unregister() {
     state_->outbound.erase(id_);
     --state_->outbound_active;
+    if (started_) {
+      --state_->outbound_started;
+      state_->start_queued();
+    } else {
+      std::erase_if(state_->outbound_queue, [this](const auto& p) { return p.get() == this; });
+    }
     if (!expects()) return;
     auto it = state_->pending.find({to_, reply_type()});
     if (it == state_->pending.end()) return;
@@ -282,6 +295,7 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   asio::steady_timer timer_;
   std::uint64_t timer_gen_ = 0;
   bool done_ = false;
+  bool started_ = false;
   bool waiting_late_reply_ = false;
   std::string line_;
   std::string reply_;
@@ -476,6 +490,15 @@ void transport_state::on_accept(const error_code& ec, tcp::socket socket) {
   do_accept();
 }
 
+void transport_state::start_queued() {
+  while (!closed && !outbound_queue.empty() &&
+         outbound_started < std::max<std::size_t>(1, options.max_outbound_connections)) {
+    auto next = std::move(outbound_queue.front());
+    outbound_queue.pop_front();
+    next->start();
+  }
+}
+
 void transport_state::inbound_finished(std::uint64_t id) {
   inbound.erase(id);
   --inbound_active;
@@ -647,7 +670,8 @@ void asio_transport::send(peer_id to, const message& msg, send_handler on_done) 
   ++st.outbound_active;
   st.outbound.emplace(id, request);
   if (request->expects()) st.pending[{to, request->reply_type()}].push_back(request);
-  request->start();
+  st.outbound_queue.push_back(std::move(request));
+  st.start_queued();
 }
 
 std::size_t asio_transport::inbound_active() const {
@@ -655,6 +679,9 @@ std::size_t asio_transport::inbound_active() const {
 }
 std::size_t asio_transport::outbound_active() const {
   return state_->outbound_active;
+}
+std::size_t asio_transport::outbound_queued() const {
+  return state_->outbound_queue.size();
 }
 std::uint64_t asio_transport::inbound_accepted() const {
   return state_->inbound_accepted;

@@ -39,6 +39,12 @@ struct transport_options {
   // A peer that closes our request socket without a reply may still answer on a new connection
   // to our listener (quirk §7); the request waits this long for that before failing.
   std::chrono::milliseconds late_reply_grace{500};
+  // Outbound connections open at once; further sends wait in a FIFO queue and start (with their
+  // own connect timeout) as earlier ones finish. Menu 2 asks every known peer, and a PEER_LIST
+  // may name up to limits::max_peer_list_entries of them: without a bound one round would try
+  // to open that many sockets, run out of descriptors, and blame the peers (marking them
+  // OFFLINE) for our own EMFILE, while the listener and file reads starve too.
+  std::size_t max_outbound_connections = 128;
   // Inbound connections handled at once; beyond it we stop accepting (the kernel backlog holds
   // the rest) until one finishes.
   std::size_t max_inbound_connections = 256;
@@ -103,6 +109,8 @@ class asio_transport final : public transport {
   // Counters, for tests and measurements.
   std::size_t inbound_active() const;
   std::size_t outbound_active() const;
+  // Of outbound_active(), the sends still waiting for a connection slot.
+  std::size_t outbound_queued() const;
   std::uint64_t inbound_accepted() const;
 
   // Maps an Asio/system error of an outbound exchange to errc.

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -519,6 +520,79 @@ TEST(AsioTransport, CloseCancelsPendingRequests) {
   });
   ASSERT_EQ(f.wait_for(generous), std::future_status::ready);
   EXPECT_EQ(f.get().ec, errc::cancelled);
+}
+
+TEST(AsioTransport, OutboundConnectionsBeyondTheBoundWaitTheirTurnAndCloseCancelsThemAll) {
+  io_thread t;
+  transport_options options;
+  options.max_outbound_connections = 2;
+  options.reply_timeout = 60s;  // only close() may end these requests within the test
+  peer b(t, options);
+  // Accepts and holds every connection without a word, counting them.
+  boost::asio::io_context sio;
+  tcp::acceptor silent(sio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string silent_address = "127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::unique_ptr<tcp::socket>> held;
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    for (;;) {
+      auto s = std::make_unique<tcp::socket>(sio);
+      boost::system::error_code ec;
+      silent.accept(*s, ec);
+      if (ec || stop) return;
+      std::lock_guard lock(mutex);
+      held.push_back(std::move(s));
+      cv.notify_all();
+    }
+  });
+  std::vector<std::future<send_result>> sent;
+  for (int i = 0; i < 5; ++i) sent.push_back(b.send(silent_address, make(b.self, 1, ls_body{})));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, generous, [&] { return held.size() >= 2; }));
+    EXPECT_FALSE(cv.wait_for(lock, 300ms, [&] { return held.size() > 2; }));
+  }
+  EXPECT_EQ(t.run([&] { return b.net.outbound_active(); }), 5u);
+  EXPECT_EQ(t.run([&] { return b.net.outbound_queued(); }), 3u);
+  t.run([&] {
+    b.net.close();
+    return 0;
+  });
+  for (auto& f : sent) {
+    ASSERT_EQ(f.wait_for(generous), std::future_status::ready);
+    EXPECT_EQ(f.get().ec, errc::cancelled);
+  }
+  EXPECT_EQ(t.run([&] { return b.net.outbound_active(); }), 0u);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(held.size(), 2u);  // the queued ones never connected
+  }
+  // Wake the accept() still waiting with one last connection; the server then sees `stop`.
+  stop = true;
+  {
+    boost::asio::io_context cio;
+    tcp::socket poke(cio);
+    boost::system::error_code ignored;
+    poke.connect(silent.local_endpoint(), ignored);
+  }
+  server.join();
+}
+
+TEST(AsioTransport, QueuedOutboundSendsStartAsEarlierOnesFinish) {
+  io_thread t;
+  transport_options options;
+  options.max_outbound_connections = 1;
+  peer a(t);
+  peer b(t, options);
+  std::vector<std::future<send_result>> sent;
+  for (int i = 0; i < 6; ++i) sent.push_back(b.send(a.self, make(b.self, 1, hello_body{})));
+  for (auto& f : sent) {
+    ASSERT_EQ(f.wait_for(generous), std::future_status::ready);
+    EXPECT_FALSE(f.get().ec);
+  }
+  EXPECT_TRUE(a.handler.wait_messages(6));
 }
 
 // A scripted server: accepts one connection, reads the request line, writes `reply` verbatim,
