@@ -61,6 +61,8 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   bool accept_in_flight = false;
+  // An accepted connection waiting for a slot (only when every slot is writing a reply).
+  std::optional<tcp::socket> parked;
   bool closed = false;
   bool limit_warned = false;
 
@@ -84,6 +86,11 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
     if (handler != nullptr) handler->on_bad_input(what);
   }
   void do_accept();
+  void start_session(tcp::socket socket);
+  void warn_limit(std::string_view what);
+  // The oldest inbound connection still sending its line, if any: the one a new connection
+  // replaces when the limit is reached.
+  std::shared_ptr<inbound_session> oldest_reader() const;
   void on_accept(const error_code& ec, tcp::socket socket);
   void inbound_finished(std::uint64_t id);
   // Starts queued sends while slots are free (never once closed).
@@ -319,6 +326,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   }
 
   void cancel() { finish(); }
+  bool reading() const { return !done_ && phase_ == phase::reading; }
 
  private:
   enum class phase { reading, writing, draining };
@@ -453,14 +461,22 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   std::array<char, 512> drain_{};
 };
 
+std::shared_ptr<inbound_session> transport_state::oldest_reader() const {
+  for (const auto& [id, w] : inbound) {  // ids grow with age
+    auto p = w.lock();
+    if (p && p->reading()) return p;
+  }
+  return nullptr;
+}
+
 void transport_state::do_accept() {
   if (closed || accept_in_flight || !acceptor.is_open()) return;
-  if (inbound_active >= options.max_inbound_connections) {
-    if (!limit_warned) {
-      limit_warned = true;
-      warn("inbound connection limit (" + std::to_string(options.max_inbound_connections) +
-           ") reached; new connections wait");
-    }
+  // At the limit, a new connection replaces the oldest one still sending its line, so clients
+  // that stall (slow-loris) cannot hold every slot for a whole read timeout while real peers
+  // wait. Only when every slot is writing a reply do new connections wait in the backlog.
+  if (parked) return;  // inbound_finished() starts it, then resumes accepting
+  if (inbound_active >= options.max_inbound_connections && !oldest_reader()) {
+    warn_limit("new connections wait");
     return;  // inbound_finished() resumes accepting
   }
   accept_in_flight = true;
@@ -481,13 +497,36 @@ void transport_state::on_accept(const error_code& ec, tcp::socket socket) {
     });
     return;
   }
+  if (inbound_active >= options.max_inbound_connections) {
+    auto oldest = oldest_reader();
+    if (!oldest) {
+      // Every slot turned to writing since the accept started: the connection waits, unread,
+      // for the next free slot, and do_accept() stops accepting until then.
+      parked.emplace(std::move(socket));
+      warn_limit("new connections wait");
+      return;
+    }
+    warn_limit("the oldest connections still sending their line are closed for new ones");
+    oldest->cancel();
+  }
+  start_session(std::move(socket));
+  do_accept();
+}
+
+void transport_state::warn_limit(std::string_view what) {
+  if (limit_warned) return;
+  limit_warned = true;
+  warn("inbound connection limit (" + std::to_string(options.max_inbound_connections) +
+       ") reached; " + std::string(what));
+}
+
+void transport_state::start_session(tcp::socket socket) {
   ++inbound_accepted;
   ++inbound_active;
   const std::uint64_t id = next_id++;
   auto session = std::make_shared<inbound_session>(shared_from_this(), id, std::move(socket));
   inbound.emplace(id, session);
   session->start();
-  do_accept();
 }
 
 void transport_state::start_queued() {
@@ -502,6 +541,11 @@ void transport_state::start_queued() {
 void transport_state::inbound_finished(std::uint64_t id) {
   inbound.erase(id);
   --inbound_active;
+  if (parked && !closed) {
+    tcp::socket next = std::move(*parked);
+    parked.reset();
+    start_session(std::move(next));
+  }
   if (inbound_active < options.max_inbound_connections) limit_warned = false;
   do_accept();
 }
@@ -639,6 +683,7 @@ void asio_transport::close() {
   boost::system::error_code ignored;
   st.acceptor.close(ignored);
   st.accept_retry.cancel();
+  st.parked.reset();
   // Copy first: cancelling unregisters from these maps.
   std::vector<std::shared_ptr<detail::outbound_request>> out;
   for (auto& [id, w] : st.outbound) {

@@ -152,6 +152,17 @@ message make(std::string origin, std::uint64_t clock, message_body body) {
   return message{std::move(origin), clock, std::move(body)};
 }
 
+// Polls `pred` on the io thread until it holds (true) or the bound passes (false).
+template <typename Pred>
+bool eventually(io_thread& t, Pred pred, std::chrono::milliseconds bound = generous) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!t.run(pred)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
 std::uint16_t free_port() {
   boost::asio::io_context io;
   tcp::acceptor a(io, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
@@ -489,21 +500,54 @@ TEST(AsioTransport, StrayReplyWithNoPendingRequestGoesToTheHandler) {
   EXPECT_EQ(a.handler.messages()[0].type(), message_type::ls_list);
 }
 
-TEST(AsioTransport, InboundConnectionsBeyondTheBoundWait) {
+TEST(AsioTransport, AtTheInboundBoundANewConnectionReplacesTheOldestStalledOne) {
+  io_thread t;
+  transport_options options;
+  options.max_inbound_connections = 2;
+  options.read_timeout = 60s;  // the stalled clients never time out within the test
+  peer a(t, options);
+  raw_client staller1(a.port);
+  staller1.write("127.0.0.1:9 1 ");
+  raw_client staller2(a.port);
+  staller2.write("127.0.0.1:9 1 ");
+  ASSERT_TRUE(eventually(t, [&] { return a.net.inbound_accepted() == 2; }));
+  // Both slots are taken by clients stalled mid-line; a real peer still gets through at once.
+  raw_client waiting(a.port);
+  waiting.write("127.0.0.1:9 2 HELLO\n");
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages()[0].clock, 2u);
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("limit (2)"), std::string::npos)
+      << a.handler.warnings()[0];
+  // The oldest stalled client was the one closed.
+  bool closed = false;
+  staller1.read_all(closed);
+  EXPECT_TRUE(closed);
+  EXPECT_LE(t.run([&] { return a.net.inbound_active(); }), 2u);
+}
+
+TEST(AsioTransport, InboundConnectionsBeyondTheBoundWaitWhileEverySlotIsWriting) {
   io_thread t;
   transport_options options;
   options.max_inbound_connections = 1;
   peer a(t, options);
-  auto staller = std::make_unique<raw_client>(a.port);
-  staller->write("127.0.0.1:9 1 ");
+  // The only slot writes a reply far larger than the socket buffers to a client not reading it.
+  const std::string big(8 * 1024 * 1024, 'z');
+  a.handler.reply = [&](const message& m) {
+    if (m.type() != message_type::dl) return std::optional<message>{};
+    return std::optional<message>(make(a.self, 2, file_body{"big.bin", big.size(), 0, big}));
+  };
+  auto writer = std::make_unique<raw_client>(a.port);
+  writer->write("127.0.0.1:9 1 DL big.bin 0 0\n");
+  ASSERT_TRUE(a.handler.wait_messages(1));
   raw_client waiting(a.port);
   waiting.write("127.0.0.1:9 2 HELLO\n");
   ASSERT_TRUE(a.handler.wait_warnings(1));
   EXPECT_NE(a.handler.warnings()[0].find("limit (1)"), std::string::npos);
-  EXPECT_FALSE(a.handler.wait_messages(1, 300ms));
-  staller.reset();  // frees the slot
-  ASSERT_TRUE(a.handler.wait_messages(1));
-  EXPECT_EQ(a.handler.messages()[0].clock, 2u);
+  EXPECT_FALSE(a.handler.wait_messages(2, 300ms));
+  writer.reset();  // the reply fails, the slot frees
+  ASSERT_TRUE(a.handler.wait_messages(2));
+  EXPECT_EQ(a.handler.messages()[1].clock, 2u);
 }
 
 TEST(AsioTransport, CloseCancelsPendingRequests) {
