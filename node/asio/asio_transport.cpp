@@ -65,6 +65,7 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   std::optional<tcp::socket> parked;
   bool closed = false;
   bool limit_warned = false;
+  bool accept_failing = false;  // warned about an accept error; cleared by the next success
 
   std::size_t inbound_active = 0;
   std::size_t outbound_active = 0;
@@ -490,13 +491,19 @@ void transport_state::on_accept(const error_code& ec, tcp::socket socket) {
   if (closed) return;
   if (ec) {
     if (ec == asio::error::operation_aborted) return;
-    // E.g. out of file descriptors: back off briefly instead of spinning.
+    // E.g. out of file descriptors: back off briefly instead of spinning, and say so once, or
+    // a listener that stopped taking connections would look alive but mute.
+    if (!accept_failing) {
+      accept_failing = true;
+      warn("accepting a connection failed (" + ec.message() + "); retrying every 100 ms");
+    }
     accept_retry.expires_after(std::chrono::milliseconds(100));
     accept_retry.async_wait([self = shared_from_this()](const error_code& wec) {
       if (!wec) self->do_accept();
     });
     return;
   }
+  accept_failing = false;
   if (inbound_active >= options.max_inbound_connections) {
     auto oldest = oldest_reader();
     if (!oldest) {

@@ -1,8 +1,10 @@
 #include "node/asio/asio_transport.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -548,6 +550,40 @@ TEST(AsioTransport, InboundConnectionsBeyondTheBoundWaitWhileEverySlotIsWriting)
   writer.reset();  // the reply fails, the slot frees
   ASSERT_TRUE(a.handler.wait_messages(2));
   EXPECT_EQ(a.handler.messages()[1].clock, 2u);
+}
+
+TEST(AsioTransport, ListenerSurvivesRunningOutOfDescriptors) {
+  io_thread t;
+  peer a(t);
+  // The client socket exists before the descriptors run out; connect() needs no new one.
+  boost::asio::io_context cio;
+  tcp::socket client(cio);
+  client.open(tcp::v4());
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  std::vector<int> filler;
+  {
+    rlimit low = old_limit;
+    low.rlim_cur = 256;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    for (;;) {
+      const int fd = ::dup(0);
+      if (fd < 0) break;
+      filler.push_back(fd);
+    }
+  }
+  client.connect(tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), a.port));
+  const std::string hello = "127.0.0.1:9 5 HELLO\n";
+  boost::asio::write(client, boost::asio::buffer(hello));
+  // accept() fails with EMFILE: the listener says so and keeps retrying.
+  const bool warned = a.handler.wait_warnings(1);
+  for (const int fd : filler) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  ASSERT_TRUE(warned);
+  EXPECT_NE(a.handler.warnings()[0].find("accepting a connection failed"), std::string::npos)
+      << a.handler.warnings()[0];
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  EXPECT_EQ(a.handler.messages()[0].clock, 5u);
 }
 
 TEST(AsioTransport, CloseCancelsPendingRequests) {
