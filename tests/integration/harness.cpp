@@ -115,6 +115,12 @@ void process::close_stdin() {
   in_fd_ = -1;
 }
 
+void process::close_stdout() {
+  if (out_fd_ >= 0) ::close(out_fd_);
+  out_fd_ = -1;
+  out_closed_ = true;
+}
+
 void process::signal(int sig) {
   ::kill(pid_, sig);
 }

@@ -34,6 +34,8 @@ class process {
 
   void write_line(std::string_view line);
   void close_stdin();
+  // Closes our end of the process's stdout/stderr pipe, as a reader that went away would.
+  void close_stdout();
   void signal(int sig);
 
   // Index of the first line >= from equal to `text` (or matching `pred`), waiting up to `bound`

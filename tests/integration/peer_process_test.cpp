@@ -1,11 +1,20 @@
 // Integration tests: real `eachare` processes over loopback, driven through stdin/stdout as a
 // grader would, asserting the exact console lines of protocol.md §4-§6.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/harness.hpp"
@@ -324,6 +333,114 @@ TEST_F(EachareBadInput, StdinEndDoesNotStopThePeerAndSigtermSaysBye) {
   EXPECT_TRUE(bye->starts_with(addr(port_) + " ")) << *bye;
   EXPECT_TRUE(bye->ends_with(" BYE")) << *bye;
   EXPECT_EQ(peer_->wait_exit(), 0) << peer_->transcript();
+}
+
+// A fake holder on loopback: answers LS with one big file, takes every DL and never answers it
+// (the connection stays open), and records the BYE.
+class stalling_holder {
+ public:
+  stalling_holder() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 64);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    thread_ = std::thread([this] { run(); });
+  }
+  ~stalling_holder() {
+    stop_ = true;
+    thread_.join();
+    for (const int c : held_) ::close(c);
+    ::close(fd_);
+  }
+  const std::string& address() const { return address_; }
+  bool wait_dl() {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, line_bound, [&] { return !held_.empty(); });
+  }
+  std::optional<std::string> wait_bye() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, line_bound, [&] { return !bye_.empty(); })) return std::nullopt;
+    return bye_;
+  }
+
+ private:
+  void run() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      std::string line;
+      char ch = 0;
+      pollfd q{c, POLLIN, 0};
+      while (line.size() < 4096 && ::poll(&q, 1, 5000) > 0 && ::read(c, &ch, 1) == 1 &&
+             ch != '\n') {
+        line.push_back(ch);
+      }
+      std::lock_guard lock(mutex_);
+      if (line.ends_with(" LS")) {
+        const std::string reply = address_ + " 5 LS_LIST 1 big.bin:100000\n";
+        (void)!::write(c, reply.data(), reply.size());
+      } else if (line.find(" DL ") != std::string::npos) {
+        held_.push_back(c);  // never answered, never closed while the test runs
+        cv_.notify_all();
+        continue;
+      } else if (line.ends_with(" BYE")) {
+        bye_ = line;
+        cv_.notify_all();
+      }
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  std::string address_;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<int> held_;
+  std::string bye_;
+  std::thread thread_;
+};
+
+TEST_F(EachareBadInput, SigtermDuringAStalledDownloadSaysByeExitsAndLeavesNoPartialFile) {
+  stalling_holder holder;
+  std::size_t m = peer_->mark();
+  wire_exchange(port_, holder.address() + " 1 HELLO\n");
+  EXPECT_LINE(*peer_, "Adicionando novo peer " + holder.address() + " status ONLINE", m);
+  peer_->write_line("4");
+  EXPECT_LINE(*peer_, "Digite o numero do arquivo para fazer o download:", m);
+  peer_->write_line("1");
+  EXPECT_LINE(*peer_, "arquivo escolhido big.bin", m);
+  ASSERT_TRUE(holder.wait_dl()) << peer_->transcript();
+  m = peer_->mark();
+  peer_->signal(SIGTERM);
+  EXPECT_LINE(*peer_, "Saindo...", m);
+  const auto bye = holder.wait_bye();
+  ASSERT_TRUE(bye) << peer_->transcript();
+  EXPECT_TRUE(bye->starts_with(addr(port_) + " ")) << *bye;
+  EXPECT_EQ(peer_->wait_exit(), 0) << peer_->transcript();
+  for (const auto& entry : fs::directory_iterator(outside_ / "shared")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "mil.txt" || name == "link.txt") << name;
+  }
+}
+
+TEST_F(EachareBadInput, StdoutClosedByItsReaderDoesNotStopThePeer) {
+  peer_->close_stdout();
+  // Every one of these makes the peer print to the broken pipe.
+  wire_exchange(port_, "127.0.0.1:1 3 HELLO\n");
+  peer_->write_line("3");
+  peer_->write_line("banana");
+  expect_still_serving();
+  expect_still_serving();
+  peer_->signal(SIGTERM);
+  EXPECT_EQ(peer_->wait_exit(), 0);
 }
 
 TEST_F(EachareBadInput, InvalidMenuInputIsRefusedAndTheMenuShownAgain) {
