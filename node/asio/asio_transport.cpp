@@ -36,6 +36,14 @@ using boost::system::error_code;
 class outbound_request;
 class inbound_session;
 
+// The line as the node and the console see it: a '\r' before the '\n' and anything from a NUL
+// on are quirks of the sender (§7), and a raw '\r' or NUL would garble the console line.
+void clean_line(std::string& line) {
+  const auto nul = line.find('\0');
+  if (nul != std::string::npos) line.resize(nul);
+  while (!line.empty() && line.back() == '\r') line.pop_back();
+}
+
 std::string endpoint_text(const tcp::socket& socket) {
   error_code ec;
   const tcp::endpoint ep = socket.remote_endpoint(ec);
@@ -248,6 +256,7 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
     } else {
       return finish(asio_transport::map_error(ec), std::nullopt, {});
     }
+    clean_line(line);
     message reply;
     if (!decode(line, reply).ok()) return finish(errc::malformed_reply, std::nullopt, line);
     if (reply.type() != reply_type()) return finish(errc::unexpected_reply, std::nullopt, line);
@@ -384,6 +393,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   }
 
   void handle(std::string line) {
+    clean_line(line);
     message msg;
     const decode_status status = decode(line, msg);
     if (!status.ok()) {

@@ -88,6 +88,10 @@ class recording_handler final : public inbound_handler {
     std::lock_guard lock(mutex_);
     return warnings_;
   }
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
 
  private:
   std::mutex mutex_;
@@ -709,6 +713,32 @@ TEST(AsioTransport, ReplyEndedByCloseInsteadOfNewlineIsAccepted) {
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(std::get<ls_list_body>(r.reply->body).files, (std::vector<file_entry>{{"a.txt", 5}}));
+}
+
+TEST(AsioTransport, CarriageReturnAndNulNeverReachTheLineTheConsolePrints) {
+  io_thread t;
+  peer a(t);
+  {
+    raw_client c(a.port);
+    c.write("127.0.0.1:9 4 HELLO\r\n");
+    bool closed = false;
+    c.read_all(closed);
+  }
+  {
+    raw_client c(a.port);
+    c.write(std::string("127.0.0.1:9 5 HELLO\0junk", 24));
+    c.socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    c.read_all(closed);
+  }
+  ASSERT_TRUE(a.handler.wait_messages(2));
+  EXPECT_EQ(a.handler.lines(),
+            (std::vector<std::string>{"127.0.0.1:9 4 HELLO", "127.0.0.1:9 5 HELLO"}));
+  peer b(t);
+  scripted_server server("127.0.0.1:7 3 PEER_LIST 0\r\n");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.line, "127.0.0.1:7 3 PEER_LIST 0");
 }
 
 TEST(AsioTransport, ReplyWithNulAfterNewlineIsAccepted) {
