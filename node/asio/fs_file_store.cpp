@@ -1,8 +1,10 @@
 #include "node/asio/fs_file_store.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 
 #include "node/core/errors.hpp"
@@ -92,18 +94,29 @@ std::error_code fs_file_store::write(std::string_view name, std::string_view con
   if (!ec && fs::exists(existing) && !fs::is_regular_file(existing) && !fs::is_symlink(existing)) {
     return errc::not_regular_file;
   }
-  const fs::path temp = dir_ / (std::string(temp_prefix) + std::to_string(::getpid()) + "-" +
-                                std::to_string(++temp_counter_));
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return errc::io_error;
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(temp, ec);
-      return errc::io_error;
-    }
+  // The temporary name is predictable, so whoever can write to the shared directory could plant a
+  // symlink (we would write through it, outside the directory, as whoever runs the peer) or a
+  // FIFO (we would block forever) there: create it exclusively, never following a link.
+  fs::path temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    temp = dir_ / (std::string(temp_prefix) + std::to_string(::getpid()) + "-" +
+                   std::to_string(++temp_counter_));
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return errc::io_error;
+  }
+  if (fd < 0) return errc::io_error;
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  const bool closed = ::close(fd) == 0;
+  if (done != content.size() || !closed) {
+    fs::remove(temp, ec);
+    return errc::io_error;
   }
   // rename() replaces a symlink itself, never the file it points to.
   fs::rename(temp, final_path, ec);

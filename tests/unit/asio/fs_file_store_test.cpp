@@ -161,6 +161,20 @@ TEST_F(FsFileStore, WriteOverSymlinkReplacesTheLinkNotItsTarget) {
   EXPECT_EQ(slurp(shared_ / "trap.txt"), "downloaded");
 }
 
+TEST_F(FsFileStore, WriteNeverFollowsALinkPlantedAtTheTemporaryName) {
+  // Someone who can write to the shared directory guesses our next temporary names.
+  for (int n = 1; n <= 3; ++n) {
+    const std::string temp = std::string(fs_file_store::temp_prefix) + std::to_string(::getpid()) +
+                             "-" + std::to_string(n);
+    fs::create_symlink(root_ / "outside" / "secret.txt", shared_ / temp);
+  }
+  fs_file_store store(shared_);
+  ASSERT_FALSE(store.write("got.txt", "downloaded"));
+  EXPECT_EQ(slurp(root_ / "outside" / "secret.txt"), "top secret");
+  EXPECT_EQ(slurp(shared_ / "got.txt"), "downloaded");
+  EXPECT_FALSE(fs::is_symlink(shared_ / "got.txt"));
+}
+
 TEST_F(FsFileStore, FailedWriteLeavesNothingUnderTheName) {
   fs::create_directory(shared_ / "taken");
   fs_file_store store(shared_);
