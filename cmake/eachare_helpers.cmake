@@ -6,7 +6,7 @@ function(eachare_warnings target)
   if(EACHARE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
     if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-      # GCC 12 at -O3 reports a false -Wrestrict inside std::string (a known GCC 12 false positive); keep it
+      # GCC 12 at -O3 reports a false -Wrestrict inside std::string (a known false positive); keep it
       # visible as a warning, not an error, so Release builds with -Werror work.
       target_compile_options(${target} PRIVATE -Wno-error=restrict)
     endif()
