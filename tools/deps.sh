@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages eachare needs, only those that are missing (apt-get as root).
 set -euo pipefail
-packages=(build-essential cmake ninja-build pkg-config libboost-dev libyaml-cpp-dev
+packages=(build-essential cmake ninja-build pkg-config python3 libboost-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev)
 missing=()
 for p in "${packages[@]}"; do

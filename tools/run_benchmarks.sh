@@ -9,6 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-release}
 out=${2:-$build/bench-results}
+"$root/tools/deps.sh"
 cmake -G Ninja -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DEACHARE_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" --target clock_benchmark codec_benchmark sim_benchmark socket_benchmark \
   scale_hello_bye scale_discovery
