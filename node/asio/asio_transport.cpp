@@ -76,6 +76,7 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   bool accept_failing = false;  // warned about an accept error; cleared by the next success
 
   std::size_t inbound_active = 0;
+  std::size_t reply_bytes_in_flight = 0;  // sum of the replies inbound sessions are writing
   std::size_t outbound_active = 0;
   std::uint64_t inbound_accepted = 0;
   std::uint64_t next_id = 1;
@@ -409,6 +410,16 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     if (!reply) return finish();
     out_ = encode(*reply);
     out_.push_back('\n');
+    reply.reset();
+    auto& in_flight = state_->reply_bytes_in_flight;
+    if (in_flight > 0 && in_flight + out_.size() > state_->options.max_reply_bytes_in_flight) {
+      state_->warn("reply of " + std::to_string(out_.size()) + " bytes to " + remote_ +
+                   " dropped: " + std::to_string(in_flight) +
+                   " bytes of replies are still being written; connection closed");
+      return finish();
+    }
+    counted_ = out_.size();
+    in_flight += counted_;
     phase_ = phase::writing;
     arm(state_->options.read_timeout);
     asio::async_write(
@@ -418,6 +429,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
 
   void on_write(const error_code& ec) {
     if (done_) return;
+    release_reply();
     out_.clear();
     out_.shrink_to_fit();
     if (ec) return finish();
@@ -439,6 +451,13 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
                             });
   }
 
+  // Returns out_'s share of the budget. out_ itself is freed only once no write uses it: Asio
+  // owns the buffer until the write's handler ran, even after a close.
+  void release_reply() {
+    state_->reply_bytes_in_flight -= counted_;
+    counted_ = 0;
+  }
+
   void release_long_line() {
     if (!long_line_) return;
     long_line_ = false;
@@ -453,6 +472,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     error_code ignored;
     socket_.close(ignored);
     release_long_line();
+    release_reply();
     state_->inbound_finished(id_);
   }
 
@@ -464,6 +484,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   phase phase_ = phase::reading;
   bool done_ = false;
   std::size_t limit_ = 0;
+  std::size_t counted_ = 0;  // out_'s share of reply_bytes_in_flight
   bool long_line_ = false;
   std::pair<peer_id, message_type> long_key_{no_peer, message_type::hello};
   std::string remote_;

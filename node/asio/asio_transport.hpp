@@ -48,6 +48,11 @@ struct transport_options {
   // Inbound connections handled at once; beyond it we stop accepting (the kernel backlog holds
   // the rest) until one finishes.
   std::size_t max_inbound_connections = 256;
+  // Bytes of replies being written to inbound clients at once. A client may ask for a 32 MiB
+  // chunk (a 45 MB FILE line) on every connection and never read it; past this budget a reply
+  // is dropped (connection closed, warning) instead of held. One reply is always allowed, so
+  // the budget never refuses a chunk outright.
+  std::size_t max_reply_bytes_in_flight = std::size_t{1} << 30;
   // Longest line read in either direction, '\n' excluded.
   std::size_t max_line_bytes = limits::max_line_bytes;
   // Longest inbound line that is not an awaited reply. Requests are short; only a reply type

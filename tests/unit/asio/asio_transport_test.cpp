@@ -538,7 +538,7 @@ TEST(AsioTransport, InboundConnectionsBeyondTheBoundWaitWhileEverySlotIsWriting)
   options.max_inbound_connections = 1;
   peer a(t, options);
   // The only slot writes a reply far larger than the socket buffers to a client not reading it.
-  const std::string big(8 * 1024 * 1024, 'z');
+  const std::string big(16 * 1024 * 1024, 'z');
   a.handler.reply = [&](const message& m) {
     if (m.type() != message_type::dl) return std::optional<message>{};
     return std::optional<message>(make(a.self, 2, file_body{"big.bin", big.size(), 0, big}));
@@ -554,6 +554,39 @@ TEST(AsioTransport, InboundConnectionsBeyondTheBoundWaitWhileEverySlotIsWriting)
   writer.reset();  // the reply fails, the slot frees
   ASSERT_TRUE(a.handler.wait_messages(2));
   EXPECT_EQ(a.handler.messages()[1].clock, 2u);
+}
+
+TEST(AsioTransport, RepliesBeyondTheWriteBudgetAreDroppedNotHeld) {
+  io_thread t;
+  transport_options options;
+  options.max_reply_bytes_in_flight = 64 * 1024;
+  peer a(t, options);
+  const std::string big(16 * 1024 * 1024, 'z');  // over the budget alone: the first still goes
+  a.handler.reply = [&](const message&) {
+    return std::optional<message>(make(a.self, 2, file_body{"big.bin", big.size(), 0, big}));
+  };
+  // A client that asks and never reads keeps its reply in flight.
+  auto hoarder = std::make_unique<raw_client>(a.port);
+  hoarder->write("127.0.0.1:9 1 DL big.bin 0 0\n");
+  ASSERT_TRUE(a.handler.wait_messages(1));
+  {
+    raw_client second(a.port);
+    second.write("127.0.0.1:9 2 DL big.bin 0 0\n");
+    bool closed = false;
+    EXPECT_EQ(second.read_all(closed), "");
+    EXPECT_TRUE(closed);
+  }
+  ASSERT_TRUE(a.handler.wait_warnings(1));
+  EXPECT_NE(a.handler.warnings()[0].find("dropped"), std::string::npos) << a.handler.warnings()[0];
+  hoarder.reset();  // its write fails, the budget is free again
+  ASSERT_TRUE(eventually(t, [&] { return a.net.inbound_active() == 0; }));
+  raw_client third(a.port);
+  third.write("127.0.0.1:9 3 DL big.bin 0 0\n");
+  third.socket.shutdown(tcp::socket::shutdown_send);
+  bool closed = false;
+  const std::string reply = third.read_all(closed);
+  EXPECT_TRUE(closed);
+  EXPECT_GT(reply.size(), big.size());
 }
 
 TEST(AsioTransport, ListenerSurvivesRunningOutOfDescriptors) {
