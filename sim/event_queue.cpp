@@ -174,6 +174,16 @@ void event_queue::post_after_fixed(duration delay, std::uint8_t handler, std::ui
   push(make(now_ + delay, handler, owner, owner_generation, a, b));
 }
 
+void event_queue::post_reserved(duration t, std::uint64_t sequence, std::uint8_t handler,
+                                std::uint32_t a, std::uint32_t b, owner_id owner,
+                                std::uint32_t owner_generation) {
+  assert(handler < handlers_.size() && owner != no_owner && sequence < next_seq_);
+  assert(t >= now_);
+  ensure_owner(owner);
+  if (t < now_) t = now_;
+  push(entry{t.count(), (sequence << 8) | handler, owner, owner_generation, a, b});
+}
+
 void event_queue::ensure_owner(owner_id owner) {
   if (owner >= owners_.size()) owners_.resize(static_cast<std::size_t>(owner) + 1);
 }

@@ -84,6 +84,15 @@ class event_queue {
   void post_after_fixed(duration delay, std::uint8_t handler, std::uint32_t a, std::uint32_t b,
                         owner_id owner, std::uint32_t owner_generation);
   static constexpr std::size_t max_lanes = 16;
+  // A sequence number taken now for an event that may only be posted later (post_reserved): if
+  // it is, it orders among equal-time events exactly as if it had been posted at this moment.
+  // The network uses this for request timeouts, which almost never fire: posting one only when
+  // it can matter spares a push and a pop per exchange without changing any order.
+  std::uint64_t reserve_sequence() { return next_seq_++; }
+  // Posts at time t (>= now()) with a sequence from reserve_sequence(), to the heap (a lane
+  // would not keep its order).
+  void post_reserved(duration t, std::uint64_t sequence, std::uint8_t handler, std::uint32_t a,
+                     std::uint32_t b, owner_id owner, std::uint32_t owner_generation);
 
   // Owners are dense small integers (node indexes); ensure_owner grows the table.
   void ensure_owner(owner_id owner);

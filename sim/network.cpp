@@ -195,6 +195,10 @@ void network::post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_i
   // reused and the stale timeout, finding another generation, does nothing.
   if (kind != ev::timeout) ++e.refs;
   if (kind == ev::deliver_request) ++e.pending_deliveries;
+  // Every line and completion of an exchange comes through here: one that would not come
+  // strictly before the deadline means the timeout can fire (or tie and win on sequence).
+  if (e.timeout == timeout_state::deferred && queue_.now().count() + delay.count() >= e.deadline_ns)
+    arm_timeout(x);
   const std::uint32_t word = ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(kind);
   // Events run under the incarnation that was there at send time, not whoever holds the owner
   // id when they are posted: a requester that crashed in between gets nothing, nor does its
@@ -204,6 +208,23 @@ void network::post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_i
     queue_.post_after_fixed(delay, handler_, x, word, owner, gen);
   } else {
     queue_.post_for(queue_.now() + delay, handler_, x, word, owner, gen);
+  }
+}
+
+void network::arm_timeout(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  if (e.timeout != timeout_state::deferred || e.done) return;
+  e.timeout = timeout_state::armed;
+  const std::uint32_t word = ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(ev::timeout);
+  queue_.post_reserved(duration{e.deadline_ns}, e.timeout_sequence, handler_, x, word, e.from,
+                       e.from_gen);
+}
+
+void network::arm_timeouts_of(node_id n) {
+  for (std::uint32_t x = 0; x < exchanges_.size(); ++x) {
+    const exchange& e = exchanges_[x];
+    if (e.timeout == timeout_state::deferred && !e.done && (e.from == n || e.to == n))
+      arm_timeout(x);
   }
 }
 
@@ -303,7 +324,14 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     bd.request = msg;
     bytes = estimated_bytes(msg);
   }
-  post(ms_to_duration(lf.timeout_ms), true, ev::timeout, x, from);
+  {
+    exchange& e = exchanges_[x];
+    e.deadline_ns = (queue_.now() + ms_to_duration(lf.timeout_ms)).count();
+    e.timeout_sequence = queue_.reserve_sequence();
+    e.timeout = timeout_state::deferred;
+    // Nothing runs at a paused end until it resumes, which may be after the deadline.
+    if (queue_.paused(from) || queue_.paused(dest)) arm_timeout(x);
+  }
   transmit_request(x, from, dest, bytes);
 }
 
@@ -313,6 +341,7 @@ void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::s
   if (blocked(from, to)) {
     ++counters_.partitioned;
     emit(trace_kind::partitioned, from, to_address, exchanges_[x], 0);
+    arm_timeout(x);
     return;
   }
   // Both draws always happen, so a change of one probability does not shift the other's stream.
@@ -321,6 +350,7 @@ void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::s
   if (drop) {
     ++counters_.dropped;
     emit(trace_kind::dropped, from, to_address, exchanges_[x], 0);
+    arm_timeout(x);
     return;
   }
   post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_request, x, to);
@@ -426,7 +456,10 @@ void network::on_event_dropped(std::uint32_t a, std::uint32_t b) {
 void network::handle_request(std::uint32_t x) {
   const node_id to = exchanges_[x].to;
   peer_node* node = endpoints_[to].node;
-  if (node == nullptr) return;
+  if (node == nullptr) {
+    arm_timeout(x);  // nothing will answer
+    return;
+  }
   const bool first = ++exchanges_[x].deliveries == 1;
   const node_id from = exchanges_[x].from;
   const peer_id from_address = from == no_node ? no_peer : endpoints_[from].address;
@@ -524,6 +557,7 @@ void network::handle_request(std::uint32_t x) {
   if (blocked(to, from)) {
     ++counters_.partitioned;
     emit(trace_kind::partitioned, to, from_address, e, 1);
+    arm_timeout(x);
     return;
   }
   const bool drop = rng_.bernoulli(lf.drop_probability);
@@ -531,6 +565,7 @@ void network::handle_request(std::uint32_t x) {
   if (drop) {
     ++counters_.dropped;
     emit(trace_kind::dropped, to, from_address, e, 1);
+    arm_timeout(x);
     return;
   }
   post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_reply, x, from);

@@ -125,6 +125,10 @@ class network final : private event_handler {
   // is still queued. 0 once a run is quiet (tests use it to check nothing leaks).
   std::size_t exchanges_in_flight() const { return live_exchanges_; }
 
+  // The world calls this when node `n` crashes, exits or pauses, before anything else happens to
+  // it: every exchange in flight from or to `n` gets its timeout posted (see `exchange`).
+  void arm_timeouts_of(node_id n);
+
  private:
   struct endpoint {
     peer_node* node = nullptr;
@@ -137,10 +141,25 @@ class network final : private event_handler {
     std::vector<std::uint16_t> side;  // per node: 0 not involved; symmetric: group + 1;
                                       // one-way: 1 from, 2 to
   };
+  enum class timeout_state : std::uint8_t {
+    none,      // no timeout (refused, injected)
+    deferred,  // reserved, not posted: the exchange completes before its deadline
+    armed,     // posted
+  };
   // Small header, alive until the requester completed and every delivery / completion event
   // naming it has run or been dropped (a pending timeout does not keep it: it checks `gen`).
+  //
+  // The requester's timeout is not posted when the request is sent, only when it can matter: its
+  // sequence number is reserved at send time and the event is posted (at the same deadline, with
+  // that sequence, so it runs exactly where it would have) as soon as the exchange might not
+  // complete strictly before the deadline — a line lost or blocked, a delay reaching the
+  // deadline, a receiver without a node, or either end crashing, exiting or pausing
+  // (arm_timeouts_of). Otherwise the exchange completes first and the timeout would have popped
+  // as a no-op: skipping it spares a queue push, a pop and a dispatch per exchange.
   struct exchange {
     std::uint64_t id = 0;
+    std::int64_t deadline_ns = 0;        // the requester's timeout: send time + timeout
+    std::uint64_t timeout_sequence = 0;  // reserved in the event queue at send time
     std::uint32_t gen = 1;
     std::uint32_t body = 0;  // index into bodies_
     node_id from = no_node;  // no_node: an injected line
@@ -154,6 +173,7 @@ class network final : private event_handler {
     std::uint8_t complete_error = 0;      // errc for a `complete` event (0: success)
     message_type type = message_type::hello;
     bool done = false;  // the requester's completion has run (or the requester is gone)
+    timeout_state timeout = timeout_state::none;
   };
   // The heavy part, freed as soon as the requester's completion ran and no copy of the request
   // line is still to be delivered.
@@ -174,6 +194,10 @@ class network final : private event_handler {
   // as the incarnation recorded at send time). `fixed`: a delay that recurs (timeout, constant
   // link), which the queue keeps in a FIFO lane.
   void post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_id owner);
+  // Posts x's deferred timeout (no-op when there is none, it is posted, or x is done).
+  void arm_timeout(std::uint32_t x);
+  // Arms x's timeout if an event `delay` from now would not come strictly before the deadline.
+  void arm_timeout_unless_before(std::uint32_t x, duration delay);
   void release(std::uint32_t x);
   void free_body(std::uint32_t x);
   void free_if_unused(std::uint32_t x);

@@ -161,6 +161,7 @@ void world::crash(node_id n) {
       s.status == node_status::left) {
     return;
   }
+  network_.arm_timeouts_of(n);
   queue_.retire(n);
   network_.set_listening(n, false);
   s.receive_pending = false;
@@ -185,6 +186,7 @@ void world::restart(node_id n) {
 void world::pause(node_id n) {
   node_slot& s = *nodes_[n];
   if (s.status != node_status::running) return;
+  network_.arm_timeouts_of(n);
   queue_.pause(n);
   set_status(n, node_status::paused);
   emit_world(trace_kind::paused, n);
@@ -529,6 +531,7 @@ void world::node_observer::on_leaving() {
 void world::node_observer::on_exit_ready() {
   world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::exit_ready, node_, no_peer));
   // The process exits: nothing more reaches it, and connects to it are refused.
+  world_->network_.arm_timeouts_of(node_);
   world_->queue_.retire(node_);
   world_->network_.set_listening(node_, false);
   world_->set_status(node_, node_status::left);

@@ -378,6 +378,73 @@ TEST(World, RequestToANodeThatCrashesInFlightTimesOut) {
   EXPECT_EQ(failed[0].error, code(errc::timed_out));
 }
 
+// The network posts a request's timeout only when it can matter; these pin the cases where it
+// must still fire exactly at its deadline.
+TEST(World, LineSlowerThanTheTimeoutTimesOutAtExactlyTheTimeout) {
+  two_peers t(constant_delay(1500));  // timeout 2000 ms: the reply would land at 3000 ms
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(5000));
+  EXPECT_EQ(t.rec.of(trace_kind::received, t.b).size(), 1u);
+  const auto failed = t.rec.of(trace_kind::send_failed, t.a);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].time, milliseconds(2000));
+  EXPECT_EQ(failed[0].error, code(errc::timed_out));
+  const auto late = t.rec.of(trace_kind::late_reply, t.a);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].time, milliseconds(3000));
+  EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
+}
+
+TEST(World, HelloArrivingExactlyAtTheDeadlineLosesToTheTimeout) {
+  two_peers t(constant_delay(2000));  // the line lands at the deadline: the timeout came first
+  t.w.command(t.a, cmd_hello{t.w.address_id(t.b)});
+  t.w.run_until(milliseconds(5000));
+  const auto got = t.rec.of(trace_kind::received, t.b);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].time, milliseconds(2000));
+  const auto failed = t.rec.of(trace_kind::send_failed, t.a);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].time, milliseconds(2000));
+  EXPECT_EQ(failed[0].error, code(errc::timed_out));
+  EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
+}
+
+TEST(World, ReceiverPausedWithTheRequestInFlightTimesOutAtTheDeadline) {
+  two_peers t;
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(1));
+  t.w.pause(t.b);
+  t.w.run_until(milliseconds(3000));
+  t.w.resume(t.b);
+  t.w.run_until(milliseconds(5000));
+  const auto failed = t.rec.of(trace_kind::send_failed, t.a);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].time, milliseconds(2000));
+  EXPECT_EQ(failed[0].error, code(errc::timed_out));
+  const auto got = t.rec.of(trace_kind::received, t.b);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].time, milliseconds(3000));
+  EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
+}
+
+TEST(World, PausedRequesterWhoseResponderCrashedTimesOutWhenItResumes) {
+  two_peers t;
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(7));  // b answered at 5; the reply lands at 10, held while a sleeps
+  t.w.pause(t.a);
+  t.w.run_until(milliseconds(2500));  // past the deadline
+  t.w.crash(t.b);                     // the held reply will not count any more
+  t.w.run_until(milliseconds(3000));
+  t.w.resume(t.a);
+  t.w.run_until(milliseconds(5000));
+  EXPECT_TRUE(t.rec.of(trace_kind::reply_received, t.a).empty());
+  const auto failed = t.rec.of(trace_kind::send_failed, t.a);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].time, milliseconds(3000));
+  EXPECT_EQ(failed[0].error, code(errc::timed_out));
+  EXPECT_EQ(t.w.net().exchanges_in_flight(), 0u);
+}
+
 TEST(World, RestartBringsClockZeroNeighboursAndInitialFilesBack) {
   world w(constant_delay(5));
   const node_id a = w.add_peer(make_spec(0, {addr(1)}, {{"mil.txt", 1000}}));
