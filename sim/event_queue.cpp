@@ -87,7 +87,10 @@ int event_queue::next_source() const {
 }
 
 event_queue::entry event_queue::pop() {
-  const int src = next_source();
+  return pop_from(next_source());
+}
+
+event_queue::entry event_queue::pop_from(int src) {
   if (src == heap_source) return pop_heap_top();
   auto& q = lanes_[static_cast<std::size_t>(src)].events;
   entry e = q.front();
@@ -188,14 +191,6 @@ void event_queue::ensure_owner(owner_id owner) {
   if (owner >= owners_.size()) owners_.resize(static_cast<std::size_t>(owner) + 1);
 }
 
-std::uint32_t event_queue::generation(owner_id owner) const {
-  return owner < owners_.size() ? owners_[owner].gen : 0;
-}
-
-bool event_queue::paused(owner_id owner) const {
-  return owner < owners_.size() && owners_[owner].paused;
-}
-
 void event_queue::drop(const entry& e) {
   if (e.handler() == callback_handler) {
     if (e.a < slots_.size() && slots_[e.a].armed && slots_[e.a].gen == e.b) free_slot(e.a);
@@ -273,8 +268,17 @@ bool event_queue::step() {
 
 void event_queue::run_until(duration t) {
   stop_requested_ = false;
-  while (pending() != 0 && next_time() <= t) {
-    step();
+  // One look for the earliest event serves both the time test and the pop.
+  for (;;) {
+    const int src = next_source();
+    if (src == none_source) break;
+    const std::int64_t next = src == heap_source
+                                  ? heap_.front().time_ns
+                                  : lanes_[static_cast<std::size_t>(src)].events.front().time_ns;
+    if (next > t.count()) break;
+    const entry e = pop_from(src);
+    now_ = duration{e.time_ns};
+    dispatch(e);
     if (stop_requested_) return;
   }
   if (t > now_) now_ = t;

@@ -97,7 +97,9 @@ class event_queue {
   // Owners are dense small integers (node indexes); ensure_owner grows the table.
   void ensure_owner(owner_id owner);
   // The owner's current generation (starts at 0; +1 per retire()).
-  std::uint32_t generation(owner_id owner) const;
+  std::uint32_t generation(owner_id owner) const {
+    return owner < owners_.size() ? owners_[owner].gen : 0;
+  }
   // Drops every pending and held-back event of `owner`, now and when they come up, and clears
   // its paused state (the next incarnation starts running).
   void retire(owner_id owner);
@@ -105,7 +107,7 @@ class event_queue {
   void pause(owner_id owner);
   // Re-queues the held-back events at now(), in the order they originally had.
   void resume(owner_id owner);
-  bool paused(owner_id owner) const;
+  bool paused(owner_id owner) const { return owner < owners_.size() && owners_[owner].paused; }
 
   // Runs the next event, advancing time to it. False when the queue is empty.
   bool step();
@@ -187,6 +189,7 @@ class event_queue {
   void push(entry e);
   entry pop_heap_top();
   entry pop();
+  entry pop_from(int source);
   // Runs or disposes one popped entry.
   void dispatch(const entry& e);
   void drop(const entry& e);

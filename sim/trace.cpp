@@ -92,48 +92,13 @@ std::string_view to_string(trace_kind k) {
   return "unknown";
 }
 
-namespace {
-
-__extension__ using u128 = unsigned __int128;
-
-// 64x64 -> 128 multiply folded to 64 bits (the "mum" of wyhash): one multiply mixes two words.
-std::uint64_t mum(std::uint64_t a, std::uint64_t b) {
-  const u128 p = static_cast<u128>(a) * b;
-  return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
-}
-
-}  // namespace
-
-void trace_hash::add(const trace_event& e) {
-  // The eight words are mixed in four independent multiplies, then folded into the running hash
-  // with one dependent step: a chain of eight FNV steps per event was an eighth of a HELLO
-  // storm's time. Distinct keys per position keep the fields from commuting.
-  const std::uint64_t w0 = static_cast<std::uint64_t>(e.time.count());
-  const std::uint64_t w1 =
-      static_cast<std::uint64_t>(e.kind) | (static_cast<std::uint64_t>(e.has_type) << 8) |
-      (static_cast<std::uint64_t>(e.type) << 16) | (static_cast<std::uint64_t>(e.status) << 24) |
-      (static_cast<std::uint64_t>(e.error) << 32);
-  const std::uint64_t w2 = (static_cast<std::uint64_t>(e.node) << 32) | e.peer;
-  std::uint64_t folded =
-      mum(w0 ^ 0xa0761d6478bd642full, w1 ^ 0xe7037ed1a0b428dbull) +
-      mum(w2 ^ 0x8ebc6af09c88c6e3ull, e.message_id ^ 0x589965cc75374cc3ull) +
-      mum(e.sender_clock ^ 0x1d8e4e27c47d124full, e.clock ^ 0xa0761d6478bd642full) +
-      mum(e.value ^ 0xe7037ed1a0b428dbull, e.detail.size() ^ 0x8ebc6af09c88c6e3ull);
-  if (!e.detail.empty()) {
-    std::uint64_t d = 14695981039346656037ull;
-    for (unsigned char c : e.detail) {
-      d ^= c;
-      d *= 1099511628211ull;
-    }
-    folded ^= d;
+std::uint64_t trace_hash::fold_detail(std::string_view detail) {
+  std::uint64_t d = 14695981039346656037ull;
+  for (unsigned char c : detail) {
+    d ^= c;
+    d *= 1099511628211ull;
   }
-  hash_ = mum(hash_ ^ folded, 0x589965cc75374cc3ull);
-}
-
-void trace::emit(const trace_event& e) {
-  hash_.add(e);
-  ++count_;
-  for (trace_listener* l : listeners_) l->on_trace_event(e);
+  return d;
 }
 
 void trace::add_listener(trace_listener& l) {
