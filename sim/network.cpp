@@ -235,12 +235,21 @@ void network::free_body(std::uint32_t x) {
   bd.on_done = nullptr;
   release_text(bd.request_line);
   release_text(bd.reply_line);
-  // Only the structured path fills these; resetting an empty message still builds and moves a
-  // whole one, which was a twentieth of a text-mode HELLO's cost.
-  if (!bd.request.origin.empty() || bd.request.body.index() != 0) bd.request = message{};
-  if (!bd.reply.origin.empty() || bd.reply.body.index() != 0) bd.reply = message{};
+  if (bd.structured) {
+    // Resetting an empty message still builds and moves a whole one.
+    structured_body& sb = structured_[e.body];
+    if (!sb.request.origin.empty() || sb.request.body.index() != 0) sb.request = message{};
+    if (!sb.reply.origin.empty() || sb.reply.body.index() != 0) sb.reply = message{};
+    bd.structured = false;
+  }
   free_bodies_.push_back(e.body);
   e.body = no_body;
+}
+
+network::structured_body& network::structured_of(std::uint32_t body_index) {
+  while (structured_.size() <= body_index) structured_.emplace_back();
+  bodies_[body_index].structured = true;
+  return structured_[body_index];
 }
 
 void network::release(std::uint32_t x) {
@@ -321,7 +330,7 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     encode_to(msg, bd.request_line);
     bytes = bd.request_line.size() + 1;
   } else {
-    bd.request = msg;
+    structured_of(exchanges_[x].body).request = msg;
     bytes = estimated_bytes(msg);
   }
   {
@@ -466,10 +475,13 @@ void network::handle_request(std::uint32_t x) {
   body& bd = bodies_[exchanges_[x].body];  // stable: bodies_ is a deque
   ++counters_.delivered;
 
-  const message* msg = &bd.request;
+  const std::uint32_t body_index = exchanges_[x].body;
+  const message* msg = nullptr;
   std::string_view line;
   message decoded;
-  if (text_codec_ || from == no_node) {
+  if (!(text_codec_ || from == no_node)) {
+    msg = &structured_of(body_index).request;  // stable: structured_ is a deque
+  } else {
     line = bd.request_line;
     const decode_status st = decode(line, decoded);
     if (!st.ok()) {
@@ -551,7 +563,7 @@ void network::handle_request(std::uint32_t x) {
     bytes = bd.reply_line.size() + 1;
   } else {
     bytes = estimated_bytes(*reply);
-    bd.reply = std::move(*reply);
+    structured_of(body_index).reply = std::move(*reply);
   }
   const link_faults& lf = link(to, from);
   if (blocked(to, from)) {
@@ -588,8 +600,9 @@ void network::handle_reply(std::uint32_t x) {
   ++counters_.delivered;
   body& bd = bodies_[e.body];
   if (!text_codec_) {
-    emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, bd.reply.clock);
-    finish(x, {}, &bd.reply);
+    structured_body& sb = structured_of(e.body);
+    emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, sb.reply.clock);
+    finish(x, {}, &sb.reply);
     return;
   }
   message reply;

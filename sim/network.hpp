@@ -177,11 +177,17 @@ class network final : private event_handler {
   };
   // The heavy part, freed as soon as the requester's completion ran and no copy of the request
   // line is still to be delivered.
+  // Only what the text path touches (104 bytes): with 200,000 exchanges in flight the bodies do
+  // not fit in cache, and the structured messages (256 bytes) used to sit in the same object.
   struct body {
     send_handler on_done;
     std::string request_line;
     std::string reply_line;
-    message request;  // structured fast path, or after decoding
+    bool structured = false;  // structured_[this body's index] holds something
+  };
+  // The structured fast path's messages, indexed like bodies_; grown on first use.
+  struct structured_body {
+    message request;
     message reply;
   };
   enum class ev : std::uint32_t { deliver_request, deliver_reply, complete, timeout };
@@ -200,6 +206,7 @@ class network final : private event_handler {
   void arm_timeout_unless_before(std::uint32_t x, duration delay);
   void release(std::uint32_t x);
   void free_body(std::uint32_t x);
+  structured_body& structured_of(std::uint32_t body_index);
   void free_if_unused(std::uint32_t x);
   bool current(std::uint32_t a, std::uint32_t b) const;
   duration line_delay(const link_faults& lf, std::size_t bytes);
@@ -225,6 +232,7 @@ class network final : private event_handler {
   std::vector<std::uint32_t> free_exchanges_;
   std::deque<body> bodies_;  // a deque: a node may send (and add bodies) while it reads one
   std::vector<std::uint32_t> free_bodies_;
+  std::deque<structured_body> structured_;  // a deque for the same reason as bodies_
   std::size_t live_exchanges_ = 0;
   std::uint64_t next_message_id_ = 1;
   std::uint64_t current_message_id_ = 0;
