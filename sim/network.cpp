@@ -472,7 +472,7 @@ void network::handle_request(std::uint32_t x) {
   const bool first = ++exchanges_[x].deliveries == 1;
   const node_id from = exchanges_[x].from;
   const peer_id from_address = from == no_node ? no_peer : endpoints_[from].address;
-  body& bd = bodies_[exchanges_[x].body];  // stable: bodies_ is a deque
+  body& bd = bodies_[exchanges_[x].body];  // stable: see stable_array
   ++counters_.delivered;
 
   const std::uint32_t body_index = exchanges_[x].body;
@@ -480,7 +480,7 @@ void network::handle_request(std::uint32_t x) {
   std::string_view line;
   message decoded;
   if (!(text_codec_ || from == no_node)) {
-    msg = &structured_of(body_index).request;  // stable: structured_ is a deque
+    msg = &structured_of(body_index).request;  // stable too
   } else {
     line = bd.request_line;
     const decode_status st = decode(line, decoded);
