@@ -718,6 +718,10 @@ void asio_transport::close() {
   auto& st = *state_;
   if (st.closed) return;
   st.closed = true;
+  // Cancelled sessions still complete on the io thread after this returns, and the handler may
+  // be gone by then (its owner closes the transport before destroying it): nothing reaches the
+  // handler after close().
+  st.handler = nullptr;
   boost::system::error_code ignored;
   st.acceptor.close(ignored);
   st.accept_retry.cancel();

@@ -590,6 +590,11 @@ TEST(AsioTransport, RepliesBeyondTheWriteBudgetAreDroppedNotHeld) {
 }
 
 TEST(AsioTransport, ListenerSurvivesRunningOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers' runtime needs descriptors of its own (UBSan's vptr check opens a pipe to
+  // probe memory) and reports a false error when none are left.
+  GTEST_SKIP() << "needs a process that can run out of descriptors; not under sanitizers";
+#endif
   io_thread t;
   peer a(t);
   // The client socket exists before the descriptors run out; connect() needs no new one.
