@@ -211,9 +211,35 @@ void network::post(duration delay, bool fixed, ev kind, std::uint32_t x, owner_i
   }
 }
 
+void network::begin_deferral(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  e.timeout = timeout_state::deferred;
+  for (int side = 0; side < 2; ++side) {
+    std::uint32_t& head = endpoints_[side == 0 ? e.from : e.to].deferred[side];
+    e.prev[side] = no_exchange;
+    e.next[side] = head;
+    if (head != no_exchange) exchanges_[head].prev[side] = x;
+    head = x;
+  }
+}
+
+void network::end_deferral(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  e.timeout = timeout_state::none;
+  for (int side = 0; side < 2; ++side) {
+    if (e.prev[side] != no_exchange) {
+      exchanges_[e.prev[side]].next[side] = e.next[side];
+    } else {
+      endpoints_[side == 0 ? e.from : e.to].deferred[side] = e.next[side];
+    }
+    if (e.next[side] != no_exchange) exchanges_[e.next[side]].prev[side] = e.prev[side];
+  }
+}
+
 void network::arm_timeout(std::uint32_t x) {
   exchange& e = exchanges_[x];
   if (e.timeout != timeout_state::deferred || e.done) return;
+  end_deferral(x);
   e.timeout = timeout_state::armed;
   const std::uint32_t word = ((e.gen & gen_mask) << 2) | static_cast<std::uint32_t>(ev::timeout);
   queue_.post_reserved(duration{e.deadline_ns}, e.timeout_sequence, handler_, x, word, e.from,
@@ -221,10 +247,9 @@ void network::arm_timeout(std::uint32_t x) {
 }
 
 void network::arm_timeouts_of(node_id n) {
-  for (std::uint32_t x = 0; x < exchanges_.size(); ++x) {
-    const exchange& e = exchanges_[x];
-    if (e.timeout == timeout_state::deferred && !e.done && (e.from == n || e.to == n))
-      arm_timeout(x);
+  // Arming takes the exchange off both lists. Deferred exchanges are never done.
+  for (int side = 0; side < 2; ++side) {
+    while (endpoints_[n].deferred[side] != no_exchange) arm_timeout(endpoints_[n].deferred[side]);
   }
 }
 
@@ -337,7 +362,7 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     exchange& e = exchanges_[x];
     e.deadline_ns = (queue_.now() + ms_to_duration(lf.timeout_ms)).count();
     e.timeout_sequence = queue_.reserve_sequence();
-    e.timeout = timeout_state::deferred;
+    begin_deferral(x);
     // Nothing runs at a paused end until it resumes, which may be after the deadline.
     if (queue_.paused(from) || queue_.paused(dest)) arm_timeout(x);
   }
@@ -625,6 +650,7 @@ void network::handle_reply(std::uint32_t x) {
 
 void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
   exchange& e = exchanges_[x];
+  if (e.timeout == timeout_state::deferred) end_deferral(x);
   e.done = true;
   body& bd = bodies_[e.body];
   send_handler done = std::move(bd.on_done);

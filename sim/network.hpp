@@ -130,11 +130,15 @@ class network final : private event_handler {
   void arm_timeouts_of(node_id n);
 
  private:
+  static constexpr std::uint32_t no_exchange = 0xFFFFFFFFu;
   struct endpoint {
     peer_node* node = nullptr;
     peer_id address = no_peer;
     group_id group = 0;
     bool listening = false;
+    // Heads of the lists of exchanges with a deferred timeout (never done) that this node sent
+    // ([0]) or is the receiver of ([1]): arm_timeouts_of visits just those.
+    std::uint32_t deferred[2] = {no_exchange, no_exchange};
   };
   struct partition_state {
     bool oneway = false;
@@ -174,6 +178,9 @@ class network final : private event_handler {
     message_type type = message_type::hello;
     bool done = false;  // the requester's completion has run (or the requester is gone)
     timeout_state timeout = timeout_state::none;
+    // Links in the requester's ([0]) and the receiver's ([1]) deferred lists.
+    std::uint32_t prev[2] = {no_exchange, no_exchange};
+    std::uint32_t next[2] = {no_exchange, no_exchange};
   };
   // The heavy part, freed as soon as the requester's completion ran and no copy of the request
   // line is still to be delivered.
@@ -203,7 +210,9 @@ class network final : private event_handler {
   // Posts x's deferred timeout (no-op when there is none, it is posted, or x is done).
   void arm_timeout(std::uint32_t x);
   // Arms x's timeout if an event `delay` from now would not come strictly before the deadline.
-  void arm_timeout_unless_before(std::uint32_t x, duration delay);
+  // x's timeout becomes deferred / stops being deferred (posted, or the exchange is done).
+  void begin_deferral(std::uint32_t x);
+  void end_deferral(std::uint32_t x);
   void release(std::uint32_t x);
   void free_body(std::uint32_t x);
   structured_body& structured_of(std::uint32_t body_index);
