@@ -86,6 +86,7 @@ struct peer_node::impl {
     std::uint64_t chunks = 0;
     std::vector<peer_id> holders;
     std::vector<bool> holder_failed;
+    std::vector<bool> holder_delivered;  // supplied at least one chunk of the final file
     std::vector<chunk_state> state;
     std::vector<std::uint32_t> asked;  // holder index last asked for each chunk
     std::deque<std::uint64_t> retry;   // failed chunks, oldest first
@@ -165,6 +166,11 @@ struct peer_node::impl {
 
   void on_send_failure(peer_id to, std::error_code ec) {
     n.obs_.on_send_failed(to, ec);
+    // The peer answered, but with nothing we can use: say so, or an interoperability bug looks
+    // like a peer that is merely down.
+    if (ec == errc::malformed_reply || ec == errc::unexpected_reply || ec == errc::line_too_long) {
+      n.obs_.on_warning("unusable reply from " + n.book_.name(to) + ": " + ec.message());
+    }
     if (to == n.self_) return;
     emit_change(to, n.table_.set_status(to, peer_status::offline));
   }
@@ -218,7 +224,9 @@ struct peer_node::impl {
     for (const peer_record& r : records) {
       if (r.id == requester || r.id == n.self_) continue;
       if (entries.size() == limits::max_peer_list_entries) break;
-      entries.push_back(peer_entry{n.book_.name(r.id), r.status, r.clock});
+      // Part 1 has no per-peer clocks on the wire: its PEER_LIST says 0 for everyone, whatever a
+      // mixed network's lists taught the table.
+      entries.push_back(peer_entry{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock});
     }
     stamp(requester, reply);
     return reply;
@@ -432,6 +440,7 @@ struct peer_node::impl {
     d.chunks = chunk_count(d.size, d.chunk_size);
     d.holders = row->holders;
     d.holder_failed.assign(d.holders.size(), false);
+    d.holder_delivered.assign(d.holders.size(), false);
     d.state.assign(d.chunks, chunk_state::waiting);
     d.asked.assign(d.chunks, 0);
     d.content.assign(d.size, '\0');
@@ -533,6 +542,7 @@ struct peer_node::impl {
       return;
     }
     d.state[chunk] = chunk_state::done;
+    d.holder_delivered[holder] = true;
     if (++d.done == d.chunks) {
       finish(it);
     } else {
@@ -550,7 +560,11 @@ struct peer_node::impl {
                                   "could not write the file: " + ec.message());
       return;
     }
-    n.stats_.record(d.chunk_size, static_cast<std::uint32_t>(d.holders.size()), d.size, seconds);
+    // "N peers" is the holders used: those that supplied chunks of this file, not every holder
+    // the search listed (part 2 asks one; a holder retired before its first chunk gave none).
+    const auto used = static_cast<std::uint32_t>(
+        std::count(d.holder_delivered.begin(), d.holder_delivered.end(), true));
+    n.stats_.record(d.chunk_size, used, d.size, seconds);
     n.obs_.on_download_finished(d.name, download_outcome::completed, "");
   }
 
@@ -562,6 +576,10 @@ struct peer_node::impl {
   void operator()(const cmd_show_stats&) { n.obs_.on_statistics(n.stats_.rows()); }
 
   void operator()(const cmd_set_chunk_size& c) {
+    if (n.config_.ep == 2) {
+      n.obs_.on_command_refused("part 2 always downloads the whole file (DL <name> 0 0)");
+      return;
+    }
     if (c.size <= 0) {
       n.obs_.on_command_refused("chunk size must be a positive integer");
       return;

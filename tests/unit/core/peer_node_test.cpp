@@ -724,6 +724,39 @@ TEST(PeerNode, PartTwoDownloadsTheWholeFileFromTheFirstHolderThenTheNext) {
   EXPECT_EQ(f.h.net.sent(f.h.net.send_count() - 1).to, f.h.id(p3));
   EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
   EXPECT_EQ(f.h.node->stats().rows().at(0).chunk_size, 0u);
+  EXPECT_EQ(f.h.node->stats().rows().at(0).holders, 1u) << "one holder supplied the file";
+}
+
+TEST(PeerNode, PartTwoRefusesToChangeTheChunkSize) {
+  harness h(config_with({p2}, /*ep=*/2));
+  h.obs.clear();
+  h.command(cmd_set_chunk_size{128});
+  EXPECT_EQ(h.obs.events(),
+            (strings{"refused part 2 always downloads the whole file (DL <name> 0 0)"}));
+  EXPECT_EQ(h.node->chunk_size(), 0u);
+}
+
+TEST(PeerNode, StatisticsCountOnlyTheHoldersThatSuppliedChunks) {
+  download_fixture f;
+  f.h.command(cmd_set_chunk_size{1000});  // one chunk, two holders listed
+  f.h.command(cmd_download{"mil.txt", 1000});
+  f.h.net.deliver_all();
+  ASSERT_EQ(f.dls().size(), 1u);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  ASSERT_EQ(f.h.node->stats().rows().size(), 1u);
+  EXPECT_EQ(f.h.node->stats().rows()[0].holders, 1u);
+}
+
+TEST(PeerNode, UnusableReplyGetsAWarningBesidesTheOfflineStatus) {
+  harness h;
+  h.command(cmd_get_peers{});
+  h.obs.clear();
+  h.net.complete(0, errc::malformed_reply);
+  h.net.complete(1, errc::connection_refused);
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.count("warning unusable reply from 127.0.0.1:9002: "), 1u);
+  EXPECT_EQ(h.obs.count("warning"), 1u) << "a refused connection is no reply at all";
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
 }
 
 TEST(PeerNode, DownloadWithoutASearchRowIsRefused) {
@@ -862,6 +895,22 @@ TEST(PeerNode, PartOneListsEveryClockAsZero) {
   EXPECT_EQ(std::get<peer_list_body>(reply->body).entries,
             (std::vector<peer_entry>{{p3, peer_status::online, 0}}));
   EXPECT_EQ(reply->clock, 3u);
+}
+
+TEST(PeerNode, PartOneListsClocksLearnedFromOtherListsAsZeroToo) {
+  harness h(config_with({p2, p3}, /*ep=*/1));
+  h.command(cmd_get_peers{});
+  peer_list_body list;
+  list.entries.push_back({p4, peer_status::online, 9});  // from a part-3 peer in a mixed network
+  h.net.reply(0, make_msg(p2, 5, std::move(list)));
+  h.net.complete(1, errc::connection_refused);
+  h.net.deliver_all();
+  ASSERT_NE(h.node->peers().find(h.book.find(p4)), nullptr);
+  const auto reply = h.node->on_message(make_msg(p3, 7, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  for (const peer_entry& e : std::get<peer_list_body>(reply->body).entries) {
+    EXPECT_EQ(e.clock, 0u) << e.address;
+  }
 }
 
 TEST(PeerNode, ChunkSizeOverTheLimitIsRefused) {
