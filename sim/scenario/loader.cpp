@@ -394,7 +394,8 @@ class reader {
         p.bandwidth_bytes_per_s =
             unsigned_int(e.value, e.key, 0, std::numeric_limits<std::uint32_t>::max() * 1024ull);
       else if (e.key == "timeout_ms")
-        p.timeout = positive_ms(e.value, e.key);
+        p.timeout = std::chrono::milliseconds(
+            unsigned_int(e.value, e.key, 1, max_time_ms));  // the network times out in whole ms
     }
     return p;
   }

@@ -382,6 +382,13 @@ TEST(ScenarioLoaderErrors, ProbabilityAboveOne) {
             "'1.5'");
 }
 
+TEST(ScenarioLoaderErrors, TimeoutNotAWholeNumberOfMilliseconds) {
+  EXPECT_EQ(error_of(head + "network:\n  timeout_ms: 1.5\n"),
+            "t.yaml:5:15: expected an integer from 1 to 31536000000 for 'timeout_ms', got '1.5'");
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: set_network, timeout_ms: 0}\n"),
+            "t.yaml:5:45: expected an integer from 1 to 31536000000 for 'timeout_ms', got '0'");
+}
+
 TEST(ScenarioLoaderErrors, ProbabilityNegativeInSetNetwork) {
   EXPECT_EQ(
       error_of(head + "timeline:\n  - {at_ms: 5, do: set_network, duplicate_probability: -0.1}\n"),
