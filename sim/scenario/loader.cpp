@@ -320,8 +320,21 @@ class reader {
     if (first > last) {
       fail(n, "expected a range from low to high like p3..p9, got " + describe(n));
     }
+    // Numbers keep the first one's zero padding (n01..n12), so each end names itself: p03..p05
+    // must not quietly select p3..p5.
+    auto name_of = [&, &pa = pa, &na = na](std::uint64_t i) {
+      std::string digits = std::to_string(i);
+      if (digits.size() < na.size()) digits.insert(0, na.size() - digits.size(), '0');
+      return pa + digits;
+    };
+    if (name_of(last) != b) {
+      fail(n,
+           "expected a range like p3..p9 or n01..n12 (the last number padded like the first), "
+           "got " +
+               describe(n));
+    }
     for (auto i = first; i <= last; ++i) {
-      add(peer_by_name(n, s, pa + std::to_string(i), " in range '" + t + "'"));
+      add(peer_by_name(n, s, name_of(i), " in range '" + t + "'"));
     }
   }
 

@@ -343,6 +343,31 @@ TEST(ScenarioLoaderErrors, RangePastTheLastPeer) {
             "t.yaml:5:34: unknown peer 'p10' in range 'p5..p12' (peers are p0..p9)");
 }
 
+TEST(ScenarioLoaderErrors, RangeNamesOnlyPeersSpelledAsWritten) {
+  // p03 is not a generated name: the range must not quietly become p3..p5.
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p03..p05}\n"),
+            "t.yaml:5:34: unknown peer 'p03' in range 'p03..p05' (peers are p0..p9)");
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p3..p05}\n"),
+            "t.yaml:5:34: expected a range like p3..p9 or n01..n12 (the last number padded like "
+            "the first), got 'p3..p05'");
+}
+
+TEST(ScenarioLoader, RangeKeepsZeroPaddingOfExplicitNames) {
+  const auto s = load_string(R"(name: padded
+duration_ms: 1000
+peers:
+  - {name: n08}
+  - {name: n09}
+  - {name: n10}
+  - {name: n11}
+timeline:
+  - {at_ms: 0, do: crash, peers: n09..n11}
+)",
+                             "t.yaml");
+  ASSERT_EQ(s.timeline.size(), 1u);
+  EXPECT_EQ(s.timeline[0].peers, (std::vector<peer_index>{1, 2, 3}));
+}
+
 TEST(ScenarioLoaderErrors, RangeBackwards) {
   EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 5, do: crash, peers: p5..p2}\n"),
             "t.yaml:5:34: expected a range from low to high like p3..p9, got 'p5..p2'");
