@@ -366,15 +366,16 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     // Nothing runs at a paused end until it resumes, which may be after the deadline.
     if (queue_.paused(from) || queue_.paused(dest)) arm_timeout(x);
   }
-  transmit_request(x, from, dest, bytes);
+  transmit_line(x, from, dest, bytes, ev::deliver_request, 0);
 }
 
-void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::size_t bytes) {
-  const link_faults& lf = link(from, to);
-  const peer_id to_address = endpoints_[to].address;
-  if (blocked(from, to)) {
+void network::transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes,
+                            ev deliver, std::uint64_t leg) {
+  const link_faults& lf = link(src, dst);
+  const peer_id dst_address = endpoints_[dst].address;
+  if (blocked(src, dst)) {
     ++counters_.partitioned;
-    emit(trace_kind::partitioned, from, to_address, exchanges_[x], 0);
+    emit(trace_kind::partitioned, src, dst_address, exchanges_[x], leg);
     arm_timeout(x);
     return;
   }
@@ -383,15 +384,15 @@ void network::transmit_request(std::uint32_t x, node_id from, node_id to, std::s
   const bool dup = rng_.bernoulli(lf.duplicate_probability);
   if (drop) {
     ++counters_.dropped;
-    emit(trace_kind::dropped, from, to_address, exchanges_[x], 0);
+    emit(trace_kind::dropped, src, dst_address, exchanges_[x], leg);
     arm_timeout(x);
     return;
   }
-  post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_request, x, to);
+  post(line_delay(lf, bytes), fixed_line_delay(lf), deliver, x, dst);
   if (dup) {
     ++counters_.duplicated;
-    emit(trace_kind::duplicated, from, to_address, exchanges_[x], 0);
-    post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_request, x, to);
+    emit(trace_kind::duplicated, src, dst_address, exchanges_[x], leg);
+    post(line_delay(lf, bytes), fixed_line_delay(lf), deliver, x, dst);
   }
 }
 
@@ -590,27 +591,7 @@ void network::handle_request(std::uint32_t x) {
     bytes = estimated_bytes(*reply);
     structured_of(body_index).reply = std::move(*reply);
   }
-  const link_faults& lf = link(to, from);
-  if (blocked(to, from)) {
-    ++counters_.partitioned;
-    emit(trace_kind::partitioned, to, from_address, e, 1);
-    arm_timeout(x);
-    return;
-  }
-  const bool drop = rng_.bernoulli(lf.drop_probability);
-  const bool dup = rng_.bernoulli(lf.duplicate_probability);
-  if (drop) {
-    ++counters_.dropped;
-    emit(trace_kind::dropped, to, from_address, e, 1);
-    arm_timeout(x);
-    return;
-  }
-  post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_reply, x, from);
-  if (dup) {
-    ++counters_.duplicated;
-    emit(trace_kind::duplicated, to, from_address, exchanges_[x], 1);
-    post(line_delay(lf, bytes), fixed_line_delay(lf), ev::deliver_reply, x, from);
-  }
+  transmit_line(x, to, from, bytes, ev::deliver_reply, 1);
 }
 
 void network::handle_reply(std::uint32_t x) {

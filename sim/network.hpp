@@ -222,7 +222,11 @@ class network final : private event_handler {
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
   void finish(std::uint32_t x, std::error_code ec, message* reply);
-  void transmit_request(std::uint32_t x, node_id from, node_id to, std::size_t bytes);
+  // One line of exchange x on the src -> dst link: partition, drop and duplicate faults, then its
+  // delivery event(s) `deliver` owned by dst. A lost line arms the requester's timeout. `leg` is
+  // the trace value: 0 for the request, 1 for the reply.
+  void transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes, ev deliver,
+                     std::uint64_t leg);
   void emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value = 0,
             std::error_code ec = {}, std::uint64_t sender_clock = 0);
 
