@@ -550,7 +550,10 @@ void network::handle_request(std::uint32_t x) {
     trace_.emit(t);
   }
   current_message_id_ = exchanges_[x].id;
-  std::optional<message> reply = node->on_message(*msg, line);
+  // A node's lines always carry its own address as ORIGIN, so the sender's interned id saves the
+  // receiver a hash lookup per delivery; an injected line has no sender and is interned.
+  std::optional<message> reply =
+      from == no_node ? node->on_message(*msg, line) : node->on_message(*msg, line, from_address);
   current_message_id_ = 0;
 
   exchange& e = exchanges_[x];  // the node may have sent meanwhile: exchanges_ may have grown

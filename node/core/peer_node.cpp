@@ -200,8 +200,8 @@ struct peer_node::impl {
   // ------------------------------------------------------------------------------------------
   // Inbound requests.
 
-  std::optional<message> on_message(const message& msg, std::string_view line) {
-    const peer_id from = n.book_.intern(msg.origin);
+  std::optional<message> on_message(const message& msg, std::string_view line, peer_id from) {
+    assert(from < n.book_.size() && n.book_.name(from) == msg.origin);
     receive(from, msg, line, /*is_request=*/true);
     switch (msg.type()) {
       case message_type::get_peers:
@@ -649,7 +649,12 @@ void peer_node::on_command(const command& cmd) {
 }
 
 std::optional<message> peer_node::on_message(const message& msg, std::string_view line) {
-  return impl_->on_message(msg, line);
+  return impl_->on_message(msg, line, book_.intern(msg.origin));
+}
+
+std::optional<message> peer_node::on_message(const message& msg, std::string_view line,
+                                             peer_id origin) {
+  return impl_->on_message(msg, line, origin);
 }
 
 void peer_node::on_bad_input(std::string_view what) {

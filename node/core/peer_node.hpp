@@ -52,6 +52,9 @@ class peer_node {
   // protocol.md §7 and are handled by the transport before they reach the node; if one still
   // arrives it is treated as a direct message (clock and status) with no reply.
   std::optional<message> on_message(const message& msg, std::string_view line);
+  // The same, for a caller that already knows the origin's interned id (the simulator knows its
+  // sender): saves hashing the address on every delivery. `origin` must be the id of msg.origin.
+  std::optional<message> on_message(const message& msg, std::string_view line, peer_id origin);
 
   // Transport-level bad input (malformed line, over-long line, stalled client): one warning,
   // no state change.
