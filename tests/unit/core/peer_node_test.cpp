@@ -887,6 +887,21 @@ TEST(PeerNode, OverlappingOperationsFinishWhateverTheCompletionOrder) {
   EXPECT_EQ(h.obs.with_prefix("search").back(), "search f:1@127.0.0.1:9002,127.0.0.1:9003");
 }
 
+TEST(PeerNode, MessageWithAKnownOriginIdBehavesLikeTheTextOrigin) {
+  harness by_text;
+  harness by_id;
+  const message hello = make_msg(p4, 9, hello_body{});
+  const message ask = make_msg(p4, 12, get_peers_body{});
+  by_text.node->on_message(hello, "");
+  const auto text_reply = by_text.node->on_message(ask, "");
+  by_id.node->on_message(hello, "", by_id.book.intern(p4));
+  const auto id_reply = by_id.node->on_message(ask, "", by_id.book.intern(p4));
+  EXPECT_EQ(by_id.obs.events(), by_text.obs.events());
+  EXPECT_EQ(id_reply, text_reply);
+  EXPECT_EQ(by_id.record(p4).status, peer_status::online);
+  EXPECT_EQ(by_id.record(p4).clock, 12u);
+}
+
 TEST(PeerNode, PartOneListsEveryClockAsZero) {
   harness h(config_with({p2, p3}, /*ep=*/1));
   h.hello_from(p3, 40);
