@@ -1,14 +1,13 @@
 #include "sim/rng.hpp"
 
+#include "node/core/splitmix64.hpp"
+
 #include <cmath>
 
 namespace eachare::sim {
 
 std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return splitmix64_next(state);
 }
 
 std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {

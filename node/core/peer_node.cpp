@@ -10,6 +10,7 @@
 
 #include "node/core/download.hpp"
 #include "node/core/errors.hpp"
+#include "node/core/splitmix64.hpp"
 #include "node/protocol/codec.hpp"
 
 namespace eachare {
@@ -18,32 +19,6 @@ namespace {
 // Largest file a download will assemble in memory. An LS_LIST size comes from the network, so
 // without a bound one bad reply could make us allocate without limit.
 constexpr std::uint64_t max_download_bytes = 1ull << 30;
-
-// splitmix64 (Steele, Lea, Flood): tiny and identical on every platform, which the std::
-// engines' distributions are not — and a seed must replay the same gossip rounds everywhere.
-class splitmix64 {
- public:
-  explicit splitmix64(std::uint64_t seed) : state_(seed) {}
-
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-
-  // Uniform in [0, bound): draws in the short last bucket are rejected, so no modulo bias.
-  std::uint64_t below(std::uint64_t bound) {
-    assert(bound > 0);
-    const std::uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-    std::uint64_t x = next();
-    while (x >= limit) x = next();
-    return x % bound;
-  }
-
- private:
-  std::uint64_t state_;
-};
 
 // Names in warnings come from the network: keep the console line a single printable line.
 std::string printable(std::string_view s) {

@@ -3,23 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "node/core/splitmix64.hpp"
+
 namespace eachare::scenario {
 
 namespace {
-
-// A small local generator: the topology must not consume draws from the
-// world's engine, or changing the topology would change every delay of the run.
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, bound) without modulo bias worth caring about at our sizes (bound < 2^32).
-  std::uint64_t below(std::uint64_t bound) { return bound == 0 ? 0 : next() % bound; }
-};
 
 void add_unique(std::vector<peer_index>& v, peer_index p) {
   if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
@@ -146,6 +134,8 @@ void fill_topology(scenario& s, std::uint64_t seed) {
       }
       break;
     case topology_kind::random: {
+      // A local generator: the topology must not consume draws from the world's engine, or
+      // changing the topology would change every delay of the run.
       splitmix64 rng{seed ^ 0x746F706F6C6F6779ull};  // "topology"
       const std::uint32_t k = std::min(s.generated->shape.k, n == 0 ? 0 : n - 1);
       for (std::uint32_t i = 0; i < n; ++i) {
