@@ -12,6 +12,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <type_traits>
 #include <utility>
 
 #include "node/protocol/codec.hpp"
@@ -74,31 +75,29 @@ std::string describe(const YAML::Node& n) {
   }
 }
 
+// A whole YAML scalar as a number of type T: an optional leading '+', nothing else around it
+// (std::from_chars is locale-independent).
+template <class T>
+std::optional<T> parse_number(std::string_view t) {
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty()) return std::nullopt;
+  T v{};
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc{} || p != t.data() + t.size()) return std::nullopt;
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(v)) return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<std::uint64_t> parse_u64(std::string_view t) {
-  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  if (t.empty()) return std::nullopt;
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc{} || p != t.data() + t.size()) return std::nullopt;
-  return v;
+  return parse_number<std::uint64_t>(t);
 }
-
 std::optional<std::int64_t> parse_i64(std::string_view t) {
-  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  if (t.empty()) return std::nullopt;
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc{} || p != t.data() + t.size()) return std::nullopt;
-  return v;
+  return parse_number<std::int64_t>(t);
 }
-
 std::optional<double> parse_double(std::string_view t) {
-  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  if (t.empty()) return std::nullopt;
-  double v = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc{} || p != t.data() + t.size() || !std::isfinite(v)) return std::nullopt;
-  return v;
+  return parse_number<double>(t);
 }
 
 // Milliseconds with up to 6 decimals, exactly, as nanoseconds. nullopt when not a number;
