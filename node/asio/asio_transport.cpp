@@ -44,6 +44,18 @@ void clean_line(std::string& line) {
   while (!line.empty() && line.back() == '\r') line.pop_back();
 }
 
+// The line an async_read_until completion delivered, taken out of `buffer`: up to the '\n' (a
+// stray NUL after it, §7, is dropped) or, at EOF, whatever came (§7: no '\n' at all, the close
+// ends the line). nullopt when there is no line: an error, or EOF with nothing read.
+std::optional<std::string> take_line(const error_code& ec, std::size_t n, std::string& buffer) {
+  if (!ec) {
+    buffer.resize(n - 1);
+    return std::move(buffer);
+  }
+  if (ec == asio::error::eof && !buffer.empty()) return std::move(buffer);
+  return std::nullopt;
+}
+
 std::string endpoint_text(const tcp::socket& socket) {
   error_code ec;
   const tcp::endpoint ep = socket.remote_endpoint(ec);
@@ -236,13 +248,8 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
 
   void on_read(const error_code& ec, std::size_t n) {
     if (done_) return;
-    std::string line;
-    if (!ec) {
-      reply_.resize(n - 1);  // anything after '\n' (a stray NUL, §7) is dropped
-      line = std::move(reply_);
-    } else if (ec == asio::error::eof && !reply_.empty()) {
-      line = std::move(reply_);  // quirk §7: no '\n' at all, the close ends the line
-    } else if (ec == asio::error::eof) {
+    std::optional<std::string> got = take_line(ec, n, reply_);
+    if (!got && ec == asio::error::eof) {
       // Nothing on this socket; the reply may still come on a new connection (quirk §7).
       if (state_->options.late_reply_grace.count() <= 0) {
         return finish(errc::closed_without_reply, std::nullopt, {});
@@ -252,11 +259,10 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
       socket_.close(ignored);
       arm(state_->options.late_reply_grace);
       return;
-    } else if (ec == asio::error::not_found) {
-      return finish(errc::line_too_long, std::nullopt, {});
-    } else {
-      return finish(asio_transport::map_error(ec), std::nullopt, {});
     }
+    if (!got && ec == asio::error::not_found) return finish(errc::line_too_long, std::nullopt, {});
+    if (!got) return finish(asio_transport::map_error(ec), std::nullopt, {});
+    std::string line = std::move(*got);
     clean_line(line);
     message reply;
     if (!decode(line, reply).ok()) return finish(errc::malformed_reply, std::nullopt, line);
@@ -368,13 +374,8 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
 
   void on_read(const error_code& ec, std::size_t n) {
     if (done_) return;
-    std::string line;
-    if (!ec) {
-      buffer_.resize(n - 1);  // anything after '\n' (a stray NUL, §7) is dropped
-      line = std::move(buffer_);
-    } else if (ec == asio::error::eof && !buffer_.empty()) {
-      line = std::move(buffer_);  // quirk §7: no '\n', the close ends the line
-    } else if (ec == asio::error::not_found) {
+    std::optional<std::string> line = take_line(ec, n, buffer_);
+    if (!line && ec == asio::error::not_found) {
       if (!long_line_ && limit_ < state_->options.max_line_bytes &&
           state_->take_long_inbound(buffer_, long_key_)) {
         long_line_ = true;  // an awaited reply (quirk §7): read on up to the full bound
@@ -384,13 +385,12 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
       state_->warn("line from " + remote_ + " longer than " + std::to_string(limit_) +
                    " bytes; connection closed");
       return finish();
-    } else {
-      return finish();  // closed without a line (a probe), or broken: nothing to say
     }
+    if (!line) return finish();  // closed without a line (a probe), or broken: nothing to say
     buffer_.clear();
     buffer_.shrink_to_fit();
     release_long_line();
-    handle(std::move(line));
+    handle(std::move(*line));
   }
 
   void handle(std::string line) {
