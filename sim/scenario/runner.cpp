@@ -198,17 +198,6 @@ class scenario_run {
           agenda_.push({next, 0, it.index});
         }
       }
-      if (st.what == action::heal) {
-        // The world recounts its convergence signal in an event at the current time after a
-        // start/crash/restart; heal() reads that signal, so it runs after the recount, and the
-        // rest of this instant's steps after the heal.
-        ++steps_;
-        world_.at(now, [this] {
-          world_.heal();
-          fire();
-        });
-        return;
-      }
       execute(st);
     }
     schedule_next();
