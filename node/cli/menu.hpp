@@ -1,5 +1,6 @@
-// menu: the console menu of protocol.md §5 — pure rendering and parsing functions, the mailbox
-// through which node completions reach the menu, and the loop the stdin thread runs.
+// menu: the console menu of docs/protocol.md §10 — parsing functions (its text lives in
+// node/console/console_text.hpp), the mailbox through which node completions reach the menu,
+// and the loop the stdin thread runs.
 //
 // Threading rule: render_* and parse_* are pure. menu_mailbox is thread-safe (the io thread
 // pushes, the stdin thread waits). menu_loop runs on the stdin thread and touches the node only
@@ -20,20 +21,19 @@
 #include <vector>
 
 #include "node/cli/console.hpp"
+#include "node/console/console_text.hpp"
 #include "node/core/address_book.hpp"
 #include "node/core/command.hpp"
 #include "node/core/ports.hpp"
 
 namespace eachare::cli {
 
-// ---- rendering (exact strings of protocol.md §5) --------------------------------------------
-std::vector<std::string> render_menu();
-std::vector<std::string> render_peer_listing(const std::vector<peer_row>& rows,
-                                             const address_book& book);
-std::vector<std::string> render_local_files(const std::vector<stored_file>& files);
-std::vector<std::string> render_search_table(const std::vector<search_row>& rows,
-                                             const address_book& book);
-std::vector<std::string> render_statistics(const std::vector<stats_row>& rows);
+// ---- rendering (exact strings of docs/protocol.md §10; shared with the simulator) -----------
+using console_text::render_local_files;
+using console_text::render_menu;
+using console_text::render_peer_listing;
+using console_text::render_search_table;
+using console_text::render_statistics;
 
 // ---- parsing --------------------------------------------------------------------------------
 enum class menu_choice : std::uint8_t {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -72,9 +73,32 @@ struct run_flags {
   std::string trace;
   std::string report_json;
   std::string report_junit;
+  std::string console_peer;
+  std::string console_dir;
   bool check_determinism = false;
   bool quiet = false;
+  std::string program = "eachare-sim";  // argv[0], for the replay line
 };
+
+// --console-dir keeps every peer's transcript in memory until the run ends; past this many peers
+// that is no longer a transcript anyone reads, so it is refused.
+constexpr std::size_t console_dir_max_peers = 1000;
+
+// The peer called `name` in `s`, or nullopt.
+std::optional<scn::peer_index> peer_named(const scn::scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.peers.size(); ++i) {
+    if (s.peers[i].name == name) return static_cast<scn::peer_index>(i);
+  }
+  return std::nullopt;
+}
+
+std::string some_peer_names(const scn::scenario& s) {
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(s.peers.size(), 8);
+  for (std::size_t i = 0; i < shown; ++i) out += (i > 0 ? ", " : "") + s.peers[i].name;
+  if (shown < s.peers.size()) out += ", ... " + s.peers.back().name;
+  return out;
+}
 
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -132,6 +156,40 @@ int run(const run_flags& f) {
   const auto all = load_all(f.files);
   if (!all) return exit_invalid;
 
+  // Console transcripts: checked before anything runs.
+  const bool consoles = !f.console_peer.empty() || !f.console_dir.empty();
+  std::optional<scn::peer_index> console_peer;
+  if (consoles && all->size() != 1) {
+    std::cerr << "eachare-sim: --console and --console-dir take exactly one scenario file, got "
+              << all->size() << '\n';
+    return exit_invalid;
+  }
+  if (!f.console_peer.empty()) {
+    console_peer = peer_named(all->front(), f.console_peer);
+    if (!console_peer) {
+      std::cerr << "eachare-sim: --console: no peer '" << f.console_peer << "' in "
+                << all->front().file << " (peers: " << some_peer_names(all->front()) << ")\n";
+      return exit_invalid;
+    }
+  }
+  if (!f.console_dir.empty()) {
+    if (all->front().peers.size() > console_dir_max_peers) {
+      std::cerr << "eachare-sim: --console-dir writes one file per peer, at most "
+                << console_dir_max_peers << " peers; " << all->front().file << " has "
+                << all->front().peers.size() << " (use --console PEER)\n";
+      return exit_invalid;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(f.console_dir, ec);
+    if (ec || !std::filesystem::is_directory(f.console_dir)) {
+      std::cerr << "eachare-sim: cannot create the directory " << f.console_dir
+                << (ec ? " (" + ec.message() + ")" : std::string(" (not a directory)")) << '\n';
+      return exit_invalid;
+    }
+  }
+  // With --console the transcript is stdout, so the summary moves to stderr.
+  std::ostream& summary = console_peer ? std::cerr : std::cout;
+
   std::ofstream trace;
   if (!f.trace.empty()) {
     trace.open(f.trace, std::ios::binary | std::ios::trunc);
@@ -146,6 +204,24 @@ int run(const run_flags& f) {
   for (const auto& s : *all) {
     scn::run_options options;
     options.seed = seed;
+    std::vector<std::vector<std::string>> transcripts;
+    if (consoles) {
+      if (!f.console_dir.empty()) {
+        transcripts.resize(s.peers.size());
+        for (std::size_t i = 0; i < s.peers.size(); ++i) {
+          options.console_peers.push_back(static_cast<scn::peer_index>(i));
+        }
+      } else {
+        options.console_peers.push_back(*console_peer);
+      }
+      options.console_sink = [&](scn::peer_index p, std::string_view line) {
+        if (console_peer && p == *console_peer) {
+          std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
+          std::cout.put('\n');
+        }
+        if (!transcripts.empty()) transcripts[p].emplace_back(line);
+      };
+    }
     if (trace.is_open()) {
       // A header line per scenario, so one file can hold the traces of several.
       trace << "{\"scenario\":" << nlohmann::json(s.name).dump()
@@ -157,6 +233,7 @@ int run(const run_flags& f) {
       };
     }
     scn::report_entry e;
+    e.program = f.program;
     {
       progress_line progress(s.name, tty);
       options.progress = [&progress](scn::duration now, scn::duration end) {
@@ -173,10 +250,18 @@ int run(const run_flags& f) {
         e.second_trace_hash = scn::run(s, again).trace_hash;
       }
     }
-    const auto text = f.quiet ? scn::quiet_summary(e) : scn::text_summary(e);
-    std::cout << text;
-    if (!f.quiet) std::cout << '\n';
     std::cout.flush();
+    for (std::size_t i = 0; i < transcripts.size(); ++i) {
+      std::string text;
+      for (const auto& l : transcripts[i]) text += l + '\n';
+      const auto path =
+          (std::filesystem::path(f.console_dir) / (s.peers[i].name + ".txt")).string();
+      if (!write_file(path, text)) return exit_invalid;
+    }
+    const auto text = f.quiet ? scn::quiet_summary(e) : scn::text_summary(e);
+    summary << text;
+    if (!f.quiet) summary << '\n';
+    summary.flush();
     entries.push_back(std::move(e));
   }
 
@@ -184,9 +269,9 @@ int run(const run_flags& f) {
   for (const auto& e : entries) ok += e.ok() ? 1 : 0;
   const int rc = ok == entries.size() ? exit_ok : exit_failed;
   if (entries.size() > 1 && !f.quiet) {
-    std::cout << entries.size() << " scenarios: " << ok << " as expected";
-    if (ok != entries.size()) std::cout << ", " << entries.size() - ok << " not";
-    std::cout << '\n';
+    summary << entries.size() << " scenarios: " << ok << " as expected";
+    if (ok != entries.size()) summary << ", " << entries.size() - ok << " not";
+    summary << '\n';
   }
   if (!f.report_json.empty() && !write_file(f.report_json, scn::json_report(entries, rc))) {
     return exit_invalid;
@@ -208,6 +293,7 @@ int main(int argc, char** argv) {
       "passed); 2 a scenario file is invalid (nothing runs).\nScenario format: docs/scenarios.md");
 
   run_flags flags;
+  if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0') flags.program = argv[0];
   auto* run_cmd = app.add_subcommand("run", "run scenario files in virtual time and check them");
   run_cmd->add_option("FILE", flags.files, "scenario files (YAML)")->required();
   run_cmd->add_option("--seed", flags.seed,
@@ -219,6 +305,11 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--check-determinism", flags.check_determinism,
                     "run each scenario twice and compare the trace hashes");
   run_cmd->add_flag("-q,--quiet", flags.quiet, "print only scenarios that did not go as expected");
+  run_cmd->add_option("--console", flags.console_peer,
+                      "print the console lines this peer's eachare would print (stdout; the "
+                      "summary goes to stderr)");
+  run_cmd->add_option("--console-dir", flags.console_dir,
+                      "write every peer's console lines to DIR/<peer>.txt (created if missing)");
 
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "check scenario files without running them");

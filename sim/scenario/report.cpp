@@ -84,8 +84,8 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-std::string replay_command(const run_result& r) {
-  return "eachare-sim run " + shell_quote(r.file) + " --seed " + std::to_string(r.seed);
+std::string replay_command(const run_result& r, const std::string& program) {
+  return shell_quote(program) + " run " + shell_quote(r.file) + " --seed " + std::to_string(r.seed);
 }
 
 std::string hash_text(std::uint64_t h) {
@@ -146,7 +146,7 @@ std::string text_summary(const report_entry& e) {
     } else {
       out << "  result: NOT DETERMINISTIC\n";
     }
-    out << "  seed " << r.seed << "; replay with: " << replay_command(r) << "\n";
+    out << "  seed " << r.seed << "; replay with: " << replay_command(r, e.program) << "\n";
   }
   return out.str();
 }
@@ -170,7 +170,7 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code)
     j["passed"] = r.all_checks_passed();
     j["as_expected"] = r.as_expected();
     j["ok"] = e.ok();
-    j["replay"] = replay_command(r);
+    j["replay"] = replay_command(r, e.program);
     j["peers"] = r.peers;
     j["virtual_time_ms"] = ms_of(r.virtual_time);
     j["wall_seconds"] = e.wall_seconds;
@@ -237,7 +237,8 @@ std::string junit_report(const std::vector<report_entry>& entries) {
       }
       cases << "    </testcase>\n";
     };
-    const std::string replay = "seed " + std::to_string(r.seed) + "; replay: " + replay_command(r);
+    const std::string replay =
+        "seed " + std::to_string(r.seed) + "; replay: " + replay_command(r, e.program);
     for (const auto& c : r.checks) {
       const std::string detail =
           c.figure + (c.passed ? "" : "\nfirst violation " + c.violation) + "\n" + replay;

@@ -19,6 +19,8 @@ struct report_entry {
   // Peak resident set size of the whole process so far (getrusage), measured by the command line
   // after the run; 0 when not measured. With several scenarios in one process it only grows.
   std::uint64_t peak_rss_bytes = 0;
+  // The program as invoked (argv[0]), so the replay line can be pasted.
+  std::string program = "eachare-sim";
   // --check-determinism: the second run's trace hash (compared with result.trace_hash).
   std::optional<std::uint64_t> second_trace_hash;
 
@@ -29,8 +31,9 @@ struct report_entry {
   bool ok() const { return result.as_expected() && deterministic(); }
 };
 
-// The one command that replays a run: `eachare-sim run <file> --seed <n>`.
-std::string replay_command(const run_result& r);
+// The one command that replays a run: `<program> run <file> --seed <n>`, shell-quoted, where
+// program is the eachare-sim as it was invoked (e.g. build/sim/cli/eachare-sim).
+std::string replay_command(const run_result& r, const std::string& program = "eachare-sim");
 
 // "0x0123456789abcdef".
 std::string hash_text(std::uint64_t h);

@@ -5,6 +5,7 @@
 #include <queue>
 #include <tuple>
 
+#include "node/console/console_printer.hpp"
 #include "sim/world.hpp"
 
 namespace eachare::scenario {
@@ -73,6 +74,7 @@ class scenario_run {
 
   run_result play() {
     build_peers();
+    attach_consoles();
     attach_checkers();
     std::unique_ptr<sim::trace_jsonl_writer> writer;
     if (options_.trace_sink) {
@@ -118,6 +120,35 @@ class scenario_run {
         }
       }
       world_.add_peer(std::move(ps));
+    }
+  }
+
+  // A peer's console transcript: the console's own printer, writing to the runner's sink.
+  class transcript_sink final : public console_text::line_sink {
+   public:
+    transcript_sink(const run_options& o, peer_index p) : options_(&o), peer_(p) {}
+    void line(std::string_view text) override { options_->console_sink(peer_, text); }
+    void lines(const std::vector<std::string>& texts) override {
+      for (const auto& t : texts) options_->console_sink(peer_, t);
+    }
+
+   private:
+    const run_options* options_;
+    peer_index peer_;
+  };
+  struct console_tap {
+    console_tap(const run_options& o, peer_index p, const address_book& book)
+        : sink(o, p), printer(sink, book) {}
+    transcript_sink sink;
+    console_text::console_printer printer;
+  };
+
+  void attach_consoles() {
+    if (!options_.console_sink) return;
+    for (const auto p : options_.console_peers) {
+      if (p >= scenario_.peers.size()) continue;
+      consoles_.push_back(std::make_unique<console_tap>(options_, p, world_.book()));
+      world_.set_observer_tap(static_cast<sim::node_id>(p), &consoles_.back()->printer);
     }
   }
 
@@ -339,6 +370,8 @@ class scenario_run {
   scenario scenario_;  // a copy: the topology depends on this run's seed
   const run_options& options_;
   std::uint64_t seed_;
+  // Before the world, so the world (which holds the taps) goes first.
+  std::vector<std::unique_ptr<console_tap>> consoles_;
   sim::world world_;
   peer_names names_;
   std::vector<std::unique_ptr<checker>> checkers_;

@@ -27,6 +27,11 @@ struct run_options {
   std::function<void(std::string_view line)> trace_sink;
   // Called about a hundred times per run with the virtual time reached.
   std::function<void(duration now, duration end)> progress;
+  // Console transcripts (`eachare-sim run --console`): every line the real console of each peer
+  // in `console_peers` would print, produced by the console's own formatter
+  // (node/console/console_printer.hpp), handed to `console_sink` as it happens (no '\n').
+  std::vector<peer_index> console_peers;
+  std::function<void(peer_index peer, std::string_view line)> console_sink;
 };
 
 struct run_result {

@@ -85,6 +85,29 @@ TEST(ScenarioRunner, TraceSinkGetsOneJsonObjectPerEvent) {
   EXPECT_EQ(first["kind"], "started");
 }
 
+TEST(ScenarioRunner, ConsoleSinkGetsTheConsoleLinesOfTheChosenPeersOnly) {
+  std::vector<std::vector<std::string>> lines(6);
+  run_options o;
+  o.console_peers = {2};
+  o.console_sink = [&](peer_index p, std::string_view l) { lines.at(p).emplace_back(l); };
+  const auto with = run_text(ring6, o);
+  const auto without = run_text(ring6);
+  for (std::size_t p = 0; p < lines.size(); ++p) {
+    if (p != 2) {
+      EXPECT_TRUE(lines[p].empty()) << p;
+    }
+  }
+  ASSERT_GE(lines[2].size(), 4u);
+  // p2 starts with its ring neighbours (p1 at 9001, p3 at 9003) OFFLINE, then its first GET_PEERS.
+  EXPECT_EQ(lines[2][0], "Adicionando novo peer 127.0.0.1:9001 status OFFLINE");
+  EXPECT_EQ(lines[2][1], "Adicionando novo peer 127.0.0.1:9003 status OFFLINE");
+  EXPECT_EQ(lines[2][2], "=> Atualizando relogio para 1");
+  EXPECT_EQ(lines[2][3],
+            "Encaminhando mensagem \"127.0.0.1:9002 1 GET_PEERS\" para 127.0.0.1:9001");
+  // Watching a console changes nothing in the run.
+  EXPECT_EQ(with.trace_hash, without.trace_hash);
+}
+
 TEST(LamportOrderChecker, CatchesAnEp1PeerInAnEp3Scenario) {
   const auto r = run_text(R"(name: mixed
 duration_ms: 3000
