@@ -308,7 +308,7 @@ duration network::line_delay(const link_faults& lf, std::size_t bytes) {
 }
 
 void network::emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value,
-                   std::error_code ec, std::uint64_t sender_clock) {
+                   std::error_code ec, std::uint64_t sender_clock, std::string_view line) {
   trace_event t;
   t.time = queue_.now();
   t.kind = k;
@@ -321,6 +321,7 @@ void network::emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::u
   t.clock = sender_clock;
   t.error = static_cast<std::uint32_t>(ec.value());
   t.value = value;
+  t.line = line;
   trace_.emit(t);
 }
 
@@ -338,7 +339,12 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     bodies_[e.body].on_done = std::move(on_done);
   }
   ++counters_.requests_sent;
-  emit(trace_kind::sent, from, to, exchanges_[x], 0, {}, msg.clock);
+  if (trace_.wants_lines()) {
+    wire_scratch_.clear();
+    encode_to(msg, wire_scratch_);
+  }
+  emit(trace_kind::sent, from, to, exchanges_[x], 0, {}, msg.clock,
+       trace_.wants_lines() ? std::string_view(wire_scratch_) : std::string_view());
 
   const link_faults& lf = link(from, dest);
   if (dest == no_node || !endpoints_[dest].listening) {
@@ -584,6 +590,11 @@ void network::handle_request(std::uint32_t x) {
     t.message_id = e.id;
     t.sender_clock = reply->clock;
     t.clock = reply->clock;
+    if (trace_.wants_lines()) {
+      wire_scratch_.clear();
+      encode_to(*reply, wire_scratch_);
+      t.line = wire_scratch_;
+    }
     trace_.emit(t);
   }
   std::size_t bytes;

@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "node/core/address_book.hpp"
@@ -228,7 +229,7 @@ class network final : private event_handler {
   void transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes, ev deliver,
                      std::uint64_t leg);
   void emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value = 0,
-            std::error_code ec = {}, std::uint64_t sender_clock = 0);
+            std::error_code ec = {}, std::uint64_t sender_clock = 0, std::string_view line = {});
 
   event_queue& queue_;
   trace& trace_;
@@ -268,6 +269,7 @@ class network final : private event_handler {
   stable_array<structured_body> structured_;
   std::size_t live_exchanges_ = 0;
   std::uint64_t next_message_id_ = 1;
+  std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;
 };

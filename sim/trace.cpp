@@ -188,7 +188,18 @@ std::string trace_jsonl_writer::format(const trace_event& e, const address_book&
   if (e.value != 0) append_field(out, "value", e.value);
   if (!e.detail.empty()) {
     out += ",\"detail\":";
-    append_json_string(out, e.detail.substr(0, 200));
+    // A partition's sides are kept whole: pictures shade lanes from them.
+    append_json_string(out, e.kind == trace_kind::partition ? e.detail : e.detail.substr(0, 200));
+  }
+  if (!e.line.empty()) {
+    // A PEER_LIST of a large table is tens of KiB: the head of the line is what a picture shows.
+    constexpr std::size_t max_line = 200;
+    out += ",\"line\":";
+    if (e.line.size() <= max_line) {
+      append_json_string(out, e.line);
+    } else {
+      append_json_string(out, std::string(e.line.substr(0, max_line)) + "...");
+    }
   }
   out.push_back('}');
   return out;

@@ -64,7 +64,8 @@ enum class trace_kind : std::uint8_t {
   paused,          //
   resumed,         //
   command,         // a command was issued to node; value = command index in eachare::command
-  partition,       // value = number of partitions now active
+  partition,       // value = number of partitions now active; detail = this partition's sides
+                   // as node-id ranges: groups "0-4|5,7", one-way "0,1>3" (lines 0,1 -> 3 cut)
   heal,            //
   network_change,  // set_network / set_faults
   converged,       // every live peer lists every other live peer ONLINE (from now)
@@ -87,6 +88,10 @@ struct trace_event {
   std::uint32_t error = 0;  // an eachare::errc value, 0 = none
   std::uint64_t value = 0;  // kind-specific (see trace_kind)
   std::string_view detail;  // kind-specific text; valid only during the listener call
+  // The wire line of a sent request (sent) or reply (reply_sent), for pictures; filled only when
+  // the trace wants lines (trace::set_wants_lines) and NOT hashed, so writing a trace file does
+  // not change the hash. Valid only during the listener call.
+  std::string_view line;
 };
 
 class trace_listener {
@@ -152,9 +157,15 @@ class trace {
   std::uint64_t hash() const { return hash_.value(); }
   std::uint64_t event_count() const { return count_; }
 
+  // Whether emitters fill trace_event::line (they encode the message again for it, which only a
+  // trace file or a picture needs).
+  void set_wants_lines(bool on) { wants_lines_ = on; }
+  bool wants_lines() const { return wants_lines_; }
+
  private:
   trace_hash hash_;
   std::uint64_t count_ = 0;
+  bool wants_lines_ = false;
   std::vector<trace_listener*> listeners_;
 };
 

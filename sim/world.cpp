@@ -1,6 +1,8 @@
 #include "sim/world.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <unordered_set>
 
@@ -249,16 +251,52 @@ std::uint64_t world::clock(node_id n) const {
 
 // --- faults ---------------------------------------------------------------------------------
 
+namespace {
+
+// "0-4,7" for {0,1,2,3,4,7}: a partition's side in a few bytes even at thousands of peers.
+void append_ranges(std::string& out, std::vector<node_id> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    if (i != 0) out.push_back(',');
+    out += std::to_string(ids[i]);
+    if (j != i) out += "-" + std::to_string(ids[j]);
+    i = j + 1;
+  }
+}
+
+}  // namespace
+
+void world::emit_partition(std::size_t active, const std::string& sides) {
+  trace_event t;
+  t.time = queue_.now();
+  t.kind = trace_kind::partition;
+  t.value = active;
+  t.detail = sides;
+  trace_.emit(t);
+}
+
 std::size_t world::partition(const std::vector<std::vector<node_id>>& groups) {
   const std::size_t k = network_.partition(groups);
-  emit_world(trace_kind::partition, no_node, k);
+  std::string sides;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (g != 0) sides.push_back('|');
+    append_ranges(sides, groups[g]);
+  }
+  emit_partition(k, sides);
   return k;
 }
 
 std::size_t world::partition_oneway(const std::vector<node_id>& from,
                                     const std::vector<node_id>& to) {
   const std::size_t k = network_.partition_oneway(from, to);
-  emit_world(trace_kind::partition, no_node, k);
+  std::string sides;
+  append_ranges(sides, from);
+  sides.push_back('>');
+  append_ranges(sides, to);
+  emit_partition(k, sides);
   return k;
 }
 

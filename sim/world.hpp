@@ -251,6 +251,7 @@ class world {
   };
 
   void emit_world(trace_kind k, node_id n, std::uint64_t value = 0);
+  void emit_partition(std::size_t active, const std::string& sides);
   void create_node(node_id n);
   void set_status(node_id n, node_status s);
   // Convergence bookkeeping.

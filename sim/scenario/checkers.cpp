@@ -50,6 +50,8 @@ void lamport_order_checker::violate(const sim::trace_event& e, std::string what)
   if (first_time_) return;
   first_time_ = e.time;
   first_ = "at " + seconds_text(e.time) + " virtual: " + what;
+  first_node_ = e.node;
+  first_message_id_ = e.message_id;
 }
 
 void lamport_order_checker::on_trace_event(const sim::trace_event& e) {
@@ -112,6 +114,8 @@ check_result lamport_order_checker::finish(sim::world&) {
       std::to_string(sends_) + " sends and " + std::to_string(receives_) + " receives checked";
   r.violation = first_;
   r.violation_time = first_time_;
+  if (first_node_ != sim::no_node) r.violation_nodes.push_back(first_node_);
+  r.violation_message_id = first_message_id_;
   return r;
 }
 
@@ -158,6 +162,7 @@ check_result discovery_convergence_checker::finish(sim::world& w) {
       if (m == n || !w.is_live(m)) continue;
       const auto* rec = node->peers().find(w.address_id(m));
       if (rec == nullptr || rec->status != peer_status::online) {
+        r.violation_nodes = {n, m};
         gap = names_->node(n) + " lists " + names_->node(m) + " as " +
               (rec == nullptr ? std::string("unknown") : std::string(to_string(rec->status)));
         break;
@@ -182,10 +187,11 @@ download_integrity_checker::download_integrity_checker(const scenario& s, const 
       pending_(s.peers.size()),
       last_command_was_download_(s.peers.size(), false) {}
 
-void download_integrity_checker::violate(duration t, std::string what) {
+void download_integrity_checker::violate(duration t, std::string what, sim::node_id n) {
   if (first_time_) return;
   first_time_ = t;
   first_ = "at " + seconds_text(t) + " virtual: " + what;
+  first_node_ = n;
 }
 
 void download_integrity_checker::requested(sim::node_id n, const std::string& file, duration at) {
@@ -204,26 +210,30 @@ void download_integrity_checker::verify_file(sim::node_id n, const std::string& 
       source != nullptr && std::find(source->on.begin(), source->on.end(), n) != source->on.end();
   if (!completed) {
     if (got && !held_initially) {
-      violate(t, names_->node(n) + "'s failed download of " + file + " left a file of " +
-                     std::to_string(got->size()) + " bytes under its name");
+      violate(t,
+              names_->node(n) + "'s failed download of " + file + " left a file of " +
+                  std::to_string(got->size()) + " bytes under its name",
+              n);
     }
     return;
   }
   if (!got) {
-    violate(t, names_->node(n) + " finished downloading " + file + " but has no such file");
+    violate(t, names_->node(n) + " finished downloading " + file + " but has no such file", n);
     return;
   }
   if (source == nullptr) {
-    violate(t, names_->node(n) + " downloaded " + file + ", which no scenario peer shares");
+    violate(t, names_->node(n) + " downloaded " + file + ", which no scenario peer shares", n);
     return;
   }
   const auto expected = world_->file_content_for(sim::file_spec{source->name, source->size});
   if (*got != *expected) {
     std::size_t at = 0;
     while (at < got->size() && at < expected->size() && (*got)[at] == (*expected)[at]) ++at;
-    violate(t, names_->node(n) + "'s copy of " + file + " differs from the source: " +
-                   std::to_string(got->size()) + " bytes vs " + std::to_string(expected->size()) +
-                   ", first difference at byte " + std::to_string(at));
+    violate(t,
+            names_->node(n) + "'s copy of " + file + " differs from the source: " +
+                std::to_string(got->size()) + " bytes vs " + std::to_string(expected->size()) +
+                ", first difference at byte " + std::to_string(at),
+            n);
     return;
   }
   bytes_verified_ += got->size();
@@ -240,9 +250,10 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
       if (last_command_was_download_[e.node]) {
         auto it = std::find_if(q.begin(), q.end(), [](const pending& p) { return !p.started; });
         if (it != q.end()) {
-          violate(e.time, names_->node(e.node) + "'s download of " + it->file + " (requested at " +
-                              seconds_text(it->requested_at) +
-                              ") was refused: " + std::string(e.detail));
+          violate(e.time,
+                  names_->node(e.node) + "'s download of " + it->file + " (requested at " +
+                      seconds_text(it->requested_at) + ") was refused: " + std::string(e.detail),
+                  e.node);
           q.erase(it);
         }
       }
@@ -264,7 +275,7 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
       if (completed) {
         ++completed_;
       } else {
-        violate(e.time, names_->node(e.node) + "'s download of " + file + " failed");
+        violate(e.time, names_->node(e.node) + "'s download of " + file + " failed", e.node);
       }
       verify_file(e.node, file, e.time, completed);
       break;
@@ -282,8 +293,10 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
 check_result download_integrity_checker::finish(sim::world& w) {
   for (sim::node_id n = 0; n < pending_.size(); ++n) {
     for (const auto& p : pending_[n]) {
-      violate(w.now(), names_->node(n) + "'s download of " + p.file + " (requested at " +
-                           seconds_text(p.requested_at) + ") never finished");
+      violate(w.now(),
+              names_->node(n) + "'s download of " + p.file + " (requested at " +
+                  seconds_text(p.requested_at) + ") never finished",
+              n);
     }
   }
   check_result r;
@@ -295,6 +308,7 @@ check_result download_integrity_checker::finish(sim::world& w) {
   if (abandoned_ > 0) r.figure += ", " + std::to_string(abandoned_) + " abandoned by a crash";
   r.violation = first_;
   r.violation_time = first_time_;
+  if (first_node_ != sim::no_node) r.violation_nodes.push_back(first_node_);
   return r;
 }
 
@@ -348,6 +362,7 @@ void peer_state_checker::evaluate(const sim::world& w) {
     if (got == k.status) {
       ++ok;
     } else if (violation_.empty()) {
+      violation_nodes_ = {spec_.peer, k.peer};
       violation_ = "at " + seconds_text(w.now()) + " virtual: " + who + " lists " +
                    names_->node(k.peer) + " as " + expected_text(got) + ", expected " +
                    expected_text(k.status) + " (" + who + "'s clock " +
@@ -368,7 +383,11 @@ check_result peer_state_checker::finish(sim::world& w) {
   r.passed = passed_;
   r.figure = figure_;
   r.violation = violation_;
-  if (!passed_) r.violation_time = spec_.at;
+  if (!passed_) {
+    r.violation_time = spec_.at;
+    r.violation_nodes = violation_nodes_;
+    if (r.violation_nodes.empty()) r.violation_nodes.push_back(spec_.peer);
+  }
   return r;
 }
 

@@ -28,6 +28,10 @@ struct check_result {
   std::string figure;     // the headline number, e.g. "converged at 8.4 s virtual"
   std::string violation;  // the first violation, one line (empty when passed)
   std::optional<duration> violation_time;
+  // Where the first violation happened, for pictures (sim/scenario/html_report.hpp): the node it
+  // happened at first, then any other node it names; and the exchange it happened on (0: none).
+  std::vector<sim::node_id> violation_nodes;
+  std::uint64_t violation_message_id = 0;
 };
 
 // "12.345 s" (trailing zeros trimmed, at least one decimal).
@@ -77,6 +81,8 @@ class lamport_order_checker final : public checker {
   std::uint64_t receives_ = 0;
   std::optional<duration> first_time_;
   std::string first_;
+  sim::node_id first_node_ = sim::no_node;
+  std::uint64_t first_message_id_ = 0;
 };
 
 // Within `within` of the last heal (or of 0), a moment when every live peer lists every other
@@ -107,7 +113,7 @@ class download_integrity_checker final : public checker {
     duration requested_at{0};
     bool started = false;
   };
-  void violate(duration t, std::string what);
+  void violate(duration t, std::string what, sim::node_id n);
   void verify_file(sim::node_id n, const std::string& file, duration t, bool completed);
 
   const scenario* scenario_;
@@ -121,6 +127,7 @@ class download_integrity_checker final : public checker {
   std::uint64_t bytes_verified_ = 0;
   std::optional<duration> first_time_;
   std::string first_;
+  sim::node_id first_node_ = sim::no_node;
 };
 
 // At `at`, `peer`'s table lists each named peer with the expected status (or not at all for
@@ -139,6 +146,7 @@ class peer_state_checker final : public checker {
   bool passed_ = false;
   std::string figure_;
   std::string violation_;
+  std::vector<sim::node_id> violation_nodes_;
 };
 
 }  // namespace eachare::scenario

@@ -200,6 +200,9 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code)
       if (!c.passed) {
         cj["violation"] = c.violation;
         if (c.violation_time) cj["violation_time_ms"] = ms_of(*c.violation_time);
+        // Node indexes as in the trace (scenario peer order); the first is where it happened.
+        if (!c.violation_nodes.empty()) cj["violation_nodes"] = c.violation_nodes;
+        if (c.violation_message_id != 0) cj["violation_message_id"] = c.violation_message_id;
       }
       checks.push_back(std::move(cj));
     }

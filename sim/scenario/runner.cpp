@@ -81,6 +81,7 @@ class scenario_run {
       writer = std::make_unique<sim::trace_jsonl_writer>(world_.book(), options_.trace_sink);
       world_.events().add_listener(*writer);
     }
+    world_.events().set_wants_lines(options_.trace_sink != nullptr);
     for (std::size_t i = 0; i < scenario_.peers.size(); ++i) {
       if (scenario_.peers[i].start) world_.start(static_cast<sim::node_id>(i));
     }

@@ -128,6 +128,10 @@ checks:
   EXPECT_EQ(c.violation,
             "at 0.501 s virtual: old received HELLO from a carrying clock 7; its clock went 0 -> 1 "
             "(the rule needs max(0, 7) + 1 = 8)");
+  // The picture's anchor: the receive at `old` (node 2) of a's HELLO (exchange 7: a's sixth
+  // HELLO to b is exchange 6).
+  EXPECT_EQ(c.violation_nodes, (std::vector<sim::node_id>{2}));
+  EXPECT_EQ(c.violation_message_id, 7u);
 }
 
 TEST(LamportOrderChecker, Ep1ScenarioChecksThePlusOneRule) {
@@ -311,6 +315,12 @@ checks:
   EXPECT_EQ(
       r.checks[0].violation,
       "at 0.1 s virtual: a lists b as OFFLINE, expected ONLINE (a's clock 0, status running)");
+  EXPECT_EQ(r.checks[0].violation_nodes, (std::vector<sim::node_id>{0, 1}));
+  report_entry e;
+  e.result = r;
+  const auto j = nlohmann::json::parse(json_report({e}, 1));
+  EXPECT_EQ(j["scenarios"][0]["checks"][0]["violation_nodes"], nlohmann::json::array({0, 1}));
+  EXPECT_FALSE(j["scenarios"][0]["checks"][0].contains("violation_message_id"));
 }
 
 TEST(ScenarioRunner, CommandsToPeersThatAreNotRunningAreSkipped) {

@@ -12,13 +12,15 @@ namespace eachare::sim::testing {
 struct recorded_event {
   trace_event e;
   std::string detail;
+  std::string line;
 };
 
 class trace_recorder final : public trace_listener {
  public:
   void on_trace_event(const trace_event& e) override {
-    events.push_back(recorded_event{e, std::string(e.detail)});
+    events.push_back(recorded_event{e, std::string(e.detail), std::string(e.line)});
     events.back().e.detail = {};
+    events.back().e.line = {};
   }
 
   std::vector<trace_event> of(trace_kind k) const {
@@ -39,6 +41,14 @@ class trace_recorder final : public trace_listener {
     std::vector<std::string> out;
     for (const auto& r : events) {
       if (r.e.kind == k && r.e.node == n) out.push_back(r.detail);
+    }
+    return out;
+  }
+
+  std::vector<std::string> lines(trace_kind k, node_id n) const {
+    std::vector<std::string> out;
+    for (const auto& r : events) {
+      if (r.e.kind == k && r.e.node == n) out.push_back(r.line);
     }
     return out;
   }

@@ -83,5 +83,26 @@ TEST(TraceJsonlWriter, WritesOneObjectPerEventWithAddressesAsText) {
   EXPECT_NE(lines[1].find("\"error\":"), std::string::npos);
 }
 
+TEST(TraceJsonlWriter, WritesTheWireLineCutAt200BytesAndPartitionSidesWhole) {
+  address_book book;
+  book.intern("127.0.0.1:9000");
+  trace_event e = sample();
+  e.kind = trace_kind::sent;
+  e.line = "127.0.0.1:9000 4 GET_PEERS";
+  EXPECT_NE(trace_jsonl_writer::format(e, book).find("\"line\":\"127.0.0.1:9000 4 GET_PEERS\""),
+            std::string::npos);
+  const std::string long_line(300, 'x');
+  e.line = long_line;
+  EXPECT_NE(
+      trace_jsonl_writer::format(e, book).find("\"line\":\"" + std::string(200, 'x') + "...\""),
+      std::string::npos);
+
+  trace_event p;
+  p.kind = trace_kind::partition;
+  const std::string sides = "0-3|" + std::string(250, '7');
+  p.detail = sides;
+  EXPECT_NE(trace_jsonl_writer::format(p, book).find(sides), std::string::npos);
+}
+
 }  // namespace
 }  // namespace eachare::sim

@@ -221,6 +221,41 @@ TEST(World, SymmetricPartitionBlocksBothDirectionsUntilHeal) {
   EXPECT_EQ(t.rec.of(trace_kind::send_failed, t.a).size(), 1u);
 }
 
+TEST(World, PartitionEventNamesItsSidesAsNodeRanges) {
+  world w(constant_delay(5));
+  trace_recorder rec;
+  w.events().add_listener(rec);
+  for (int i = 0; i < 8; ++i) w.add_peer(make_spec(i));
+  w.partition({{0, 1, 2, 3}, {5, 7, 4}});
+  w.partition_oneway({6}, {0, 1});
+  EXPECT_EQ(rec.details(trace_kind::partition, no_node),
+            (std::vector<std::string>{"0-3|4-5,7", "6>0-1"}));
+  EXPECT_EQ(rec.of(trace_kind::partition).back().value, 2u);
+}
+
+TEST(World, SendsCarryTheWireLineOnlyWhenTheTraceWantsItAndTheHashIgnoresIt) {
+  std::uint64_t hashes[2] = {};
+  for (const bool want : {false, true}) {
+    two_peers t;
+    t.w.events().set_wants_lines(want);
+    t.w.command(t.a, cmd_get_peers{});
+    t.w.run_until(milliseconds(100));
+    const auto sent = t.rec.lines(trace_kind::sent, t.a);
+    const auto replies = t.rec.lines(trace_kind::reply_sent, t.b);
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_EQ(replies.size(), 1u);
+    if (want) {
+      EXPECT_EQ(sent[0], addr(0) + " 1 GET_PEERS");
+      EXPECT_EQ(replies[0], addr(1) + " 3 PEER_LIST 0");  // b knows only a, the requester
+    } else {
+      EXPECT_EQ(sent[0], "");
+      EXPECT_EQ(replies[0], "");
+    }
+    hashes[want ? 1 : 0] = t.w.events().hash();
+  }
+  EXPECT_EQ(hashes[0], hashes[1]);
+}
+
 TEST(World, OneWayPartitionBlocksOnlyFromTo) {
   two_peers t;
   t.w.partition_oneway({t.a}, {t.b});
