@@ -1,7 +1,7 @@
 // fault_model: the simulated network's behaviour as plain data — delay distribution, loss,
 // duplication, reordering jitter, bandwidth and the requester's timeout — for every link by
-// default, with overrides per ordered group pair and per ordered link (shared/design.md §3,
-// style rule 4: faults are data, units last in names). Partitions are kept by the network
+// default, with overrides per ordered group pair and per ordered link (docs/scenarios.md, Network:
+// faults are data, units last in names). Partitions are kept by the network
 // (network.hpp), not here, because they come and go with the timeline.
 //
 // Threading rule: plain values; the network that holds them lives on the simulation thread.

@@ -1,6 +1,6 @@
-// The seam (shared/design.md §1): the four interfaces through which a peer_node reaches the
-// world. peer_node includes no Asio, no clock, no filesystem, no iostream; real implementations
-// live in node/asio, simulated ones in sim/, fakes in tests/support.
+// The seam (docs/architecture.md, "The seam"): the four interfaces through which a peer_node
+// reaches the world. peer_node includes no Asio, no clock, no filesystem, no iostream; real
+// implementations live in node/asio, simulated ones in sim/, fakes in tests/support.
 //
 // Threading rule: every call into a port and every callback out of it happens on the node's
 // single executor (the Asio strand/io_context thread, or the simulation thread). Ports never call

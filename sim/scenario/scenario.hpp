@@ -1,5 +1,5 @@
 // scenario: one scenario file as plain values — peers, files, network defaults, timeline steps
-// and checks (shared/scenario-format.md, docs/scenarios.md). The loader fills it and has already
+// and checks (docs/scenarios.md). The loader fills it and has already
 // checked every name and range, so the runner never has to report a bad input. Plain values; no
 // threading concerns.
 //

@@ -1,5 +1,5 @@
 // manual_scheduler: a scheduler whose clock moves only when the test says so. Timers due at the
-// same instant run in the order they were scheduled (shared/design.md §3). Single-threaded: the
+// same instant run in the order they were scheduled (docs/architecture.md). Single-threaded: the
 // test thread is the node's executor.
 #pragma once
 
