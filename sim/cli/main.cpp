@@ -42,12 +42,15 @@ constexpr int exit_failed = 1;
 constexpr int exit_invalid = 2;
 
 // Loads every file; prints one line per invalid one. Empty optional when any is invalid.
-std::optional<std::vector<scn::scenario>> load_all(const std::vector<std::string>& files) {
+// Warnings go to stderr too, one line each.
+std::optional<std::vector<scn::scenario>> load_all(const std::vector<std::string>& files,
+                                                   std::uint64_t max_bytes) {
   std::vector<scn::scenario> out;
   bool bad = false;
   for (const auto& f : files) {
     try {
-      out.push_back(scn::load_file(f));
+      out.push_back(scn::load_file(f, max_bytes));
+      for (const auto& w : out.back().warnings) std::cerr << w << '\n';
     } catch (const scn::scenario_error& e) {
       std::cerr << e.what() << '\n';
       bad = true;
@@ -57,12 +60,15 @@ std::optional<std::vector<scn::scenario>> load_all(const std::vector<std::string
   return out;
 }
 
-int validate(const std::vector<std::string>& files) {
-  const auto all = load_all(files);
+int validate(const std::vector<std::string>& files, std::uint64_t max_bytes) {
+  const auto all = load_all(files, max_bytes);
   if (!all) return exit_invalid;
   for (const auto& s : *all) {
+    // Occurrences are what `run` counts as timeline steps; lines are the entries of `timeline:`.
     std::cout << s.file << ": ok (" << s.name << ", " << s.peers.size() << " peers, "
-              << s.timeline.size() << " steps, " << s.checks.size() << " checks)\n";
+              << scn::step_occurrences(s) << " timeline steps from " << s.timeline.size()
+              << (s.timeline.size() == 1 ? " line, " : " lines, ") << s.checks.size()
+              << " checks)\n";
   }
   return exit_ok;
 }
@@ -78,6 +84,7 @@ struct run_flags {
   bool check_determinism = false;
   bool quiet = false;
   std::string program = "eachare-sim";  // argv[0], for the replay line
+  std::uint64_t max_scenario_bytes = scn::default_max_scenario_bytes;
 };
 
 // --console-dir keeps every peer's transcript in memory until the run ends; past this many peers
@@ -153,7 +160,7 @@ int run(const run_flags& f) {
       return exit_invalid;
     }
   }
-  const auto all = load_all(f.files);
+  const auto all = load_all(f.files, f.max_scenario_bytes);
   if (!all) return exit_invalid;
 
   // Console transcripts: checked before anything runs.
@@ -310,10 +317,17 @@ int main(int argc, char** argv) {
                       "summary goes to stderr)");
   run_cmd->add_option("--console-dir", flags.console_dir,
                       "write every peer's console lines to DIR/<peer>.txt (created if missing)");
+  const std::string max_bytes_help = "largest scenario file to read, in bytes (default " +
+                                     std::to_string(scn::default_max_scenario_bytes) + " = 16 MiB)";
+  run_cmd->add_option("--max-scenario-bytes", flags.max_scenario_bytes, max_bytes_help)
+      ->check(CLI::PositiveNumber);
 
   std::vector<std::string> validate_files;
+  std::uint64_t validate_max_bytes = scn::default_max_scenario_bytes;
   auto* validate_cmd = app.add_subcommand("validate", "check scenario files without running them");
   validate_cmd->add_option("FILE", validate_files, "scenario files (YAML)")->required();
+  validate_cmd->add_option("--max-scenario-bytes", validate_max_bytes, max_bytes_help)
+      ->check(CLI::PositiveNumber);
 
   try {
     app.parse(argc, argv);
@@ -321,7 +335,7 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? exit_ok : exit_invalid;
   }
-  if (*validate_cmd) return validate(validate_files);
+  if (*validate_cmd) return validate(validate_files, validate_max_bytes);
   if (*run_cmd) return run(flags);
   return exit_invalid;
 }

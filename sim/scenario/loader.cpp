@@ -1,5 +1,8 @@
 #include "sim/scenario/loader.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,12 +10,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <set>
-#include <sstream>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "node/protocol/codec.hpp"
@@ -20,13 +22,28 @@
 
 namespace eachare::scenario {
 
+namespace {
+
+std::string problem_lines(const std::string& file, const std::vector<scenario_problem>& ps) {
+  std::string out;
+  for (const auto& p : ps) {
+    if (!out.empty()) out += '\n';
+    out += file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": " + p.expected;
+  }
+  return out;
+}
+
+}  // namespace
+
 scenario_error::scenario_error(std::string file, int line, int column, std::string expected)
-    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                         expected),
+    : scenario_error(std::move(file), {scenario_problem{line, column, std::move(expected)}}) {}
+
+scenario_error::scenario_error(std::string file, std::vector<scenario_problem> problems)
+    : std::runtime_error(problem_lines(file, problems)),
       file_(std::move(file)),
-      line_(line),
-      column_(column),
-      expected_(std::move(expected)) {}
+      problems_(std::move(problems)) {
+  if (problems_.empty()) problems_.push_back({1, 1, "expected a valid scenario file"});
+}
 
 namespace {
 
@@ -152,6 +169,10 @@ bool is_peer_word(const std::string& s) {
   });
 }
 
+// Thrown when the loader gives up on a file: a bound was crossed (what follows would only repeat
+// it) or max_reported_errors were found. The errors are already recorded.
+struct load_stopped {};
+
 // The keys of a mapping, checked against what the context allows, with their nodes.
 struct entry {
   std::string key;
@@ -171,27 +192,105 @@ class reader {
     fail(n.Mark(), what);
   }
 
+  // -- several independent errors -----------------------------------------------------------------
+
+  void record(const scenario_error& e) const {
+    for (const auto& p : e.problems()) {
+      if (problems_.size() == max_reported_errors) {
+        overflow_ = scenario_problem{p.line, p.column,
+                                     "more errors follow; only the first " +
+                                         std::to_string(max_reported_errors) + " are reported"};
+        throw load_stopped{};
+      }
+      problems_.push_back(p);
+    }
+  }
+  void record(const YAML::Exception& e) const {
+    try {
+      fail(e.mark, "invalid YAML: " + e.msg);
+    } catch (const scenario_error& err) {
+      record(err);
+    }
+  }
+
+  // Runs one independent part of the file; an error in it is recorded and the loader goes on
+  // with the next part. False when it failed.
+  template <class F>
+  bool attempt(F&& f) const {
+    try {
+      f();
+      return true;
+    } catch (const scenario_error& e) {
+      record(e);
+    } catch (const YAML::Exception& e) {
+      // yaml-cpp refuses some conversions lazily (e.g. aliases to nothing); still one line.
+      record(e);
+    }
+    return false;
+  }
+
+  // A bound was crossed: record it and stop loading.
+  [[noreturn]] void fatal(const YAML::Node& n, const std::string& what) const {
+    try {
+      fail(n, what);
+    } catch (const scenario_error& e) {
+      record(e);
+    }
+    throw load_stopped{};
+  }
+
+  // Every error recorded, in file order (the "more errors" line last); nullopt when none.
+  std::optional<scenario_error> errors() const {
+    if (problems_.empty()) return std::nullopt;
+    auto ps = problems_;
+    std::stable_sort(ps.begin(), ps.end(), [](const auto& a, const auto& b) {
+      return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+    });
+    if (overflow_) ps.push_back(*overflow_);
+    return scenario_error(file_, std::move(ps));
+  }
+
+  // Counts `n` more expanded peer entries against max_selected_peers.
+  void spend_selected(const YAML::Node& at, std::uint64_t n) const {
+    selected_ += n;
+    if (selected_ > max_selected_peers) {
+      fatal(at, "expected at most " + std::to_string(max_selected_peers) +
+                    " peer entries in all selectors, neighbour lists and 'knows' together "
+                    "(after expanding all, ranges and YAML aliases); this one brings the total "
+                    "past it");
+    }
+  }
+
   // A mapping whose keys are all in `allowed` (no duplicates).
   std::vector<entry> mapping(const YAML::Node& n, const std::string& context,
                              std::initializer_list<std::string_view> allowed) const {
     return mapping(n, context, std::vector<std::string_view>(allowed));
   }
 
+  // `collect`: a bad key is recorded and skipped, so every bad key of the mapping is reported.
   std::vector<entry> mapping(const YAML::Node& n, const std::string& context,
-                             const std::vector<std::string_view>& allowed) const {
+                             const std::vector<std::string_view>& allowed,
+                             bool collect = false) const {
     if (!n.IsMap()) fail(n, "expected a mapping for " + context + ", got " + describe(n));
     std::vector<entry> out;
     std::set<std::string> seen;
     for (const auto& kv : n) {
-      const YAML::Node k = kv.first;
-      if (!k.IsScalar()) fail(k, "expected a key name in " + context + ", got " + describe(k));
-      const std::string key = k.Scalar();
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        fail(k, "unknown key '" + key + "' in " + context +
-                    " (expected one of: " + join_range(allowed) + ")");
+      auto take = [&] {
+        const YAML::Node k = kv.first;
+        if (!k.IsScalar()) fail(k, "expected a key name in " + context + ", got " + describe(k));
+        const std::string key = k.Scalar();
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+          fail(k, "unknown key '" + key + "' in " + context +
+                      " (expected one of: " + join_range(allowed) + ")");
+        }
+        if (!seen.insert(key).second) fail(k, "duplicate key '" + key + "' in " + context);
+        out.push_back({key, k, kv.second});
+      };
+      if (collect) {
+        attempt(take);
+      } else {
+        take();
       }
-      if (!seen.insert(key).second) fail(k, "duplicate key '" + key + "' in " + context);
-      out.push_back({key, k, kv.second});
     }
     return out;
   }
@@ -281,23 +380,43 @@ class reader {
 
   peer_index peer_by_name(const YAML::Node& at, const scenario& s, const std::string& name,
                           const std::string& note = "") const {
-    if (auto p = s.find_peer(name)) return *p;
+    if (auto p = lookup(s, name)) return *p;
     fail(at, "unknown peer '" + name + "'" + note + " (" + known_peers(s) + ")");
+  }
+
+  // The index of peer `name`, without a linear search: generated names are parsed, explicit
+  // ones are kept in a map while the peers are read.
+  std::optional<peer_index> lookup(const scenario& s, const std::string& name) const {
+    if (s.generated) {
+      if (name.size() < 2 || name.size() > 11 || name[0] != 'p') return std::nullopt;
+      const auto v = parse_u64(std::string_view(name).substr(1));
+      if (!v || *v >= s.peers.size() || "p" + std::to_string(*v) != name) return std::nullopt;
+      return static_cast<peer_index>(*v);
+    }
+    const auto it = names_.find(name);
+    if (it == names_.end()) return std::nullopt;
+    return it->second;
   }
 
   void selector_item(const YAML::Node& n, const scenario& s, std::vector<peer_index>& out) const {
     const std::string what = "a peer name, a range like p3..p9, or all";
     if (!n.IsScalar()) fail(n, "expected " + what + ", got " + describe(n));
     const std::string t = n.Scalar();
+    // mark_ (cleared by selector()) makes removing duplicates O(1) per entry.
     auto add = [&](peer_index p) {
-      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+      if (mark_[p] == 0) {
+        mark_[p] = 1;
+        out.push_back(p);
+      }
     };
     if (t == "all") {
+      spend_selected(n, s.peers.size());
       for (std::size_t i = 0; i < s.peers.size(); ++i) add(static_cast<peer_index>(i));
       return;
     }
     const auto dots = t.find("..");
     if (dots == std::string::npos) {
+      spend_selected(n, 1);
       add(peer_by_name(n, s, t));
       return;
     }
@@ -332,6 +451,7 @@ class reader {
            "got " +
                describe(n));
     }
+    spend_selected(n, last - first + 1);
     for (auto i = first; i <= last; ++i) {
       add(peer_by_name(n, s, name_of(i), " in range '" + t + "'"));
     }
@@ -340,15 +460,26 @@ class reader {
   std::vector<peer_index> selector(const YAML::Node& n, const scenario& s,
                                    const std::string& key) const {
     std::vector<peer_index> out;
-    if (n.IsSequence()) {
-      if (n.size() == 0) fail(n, "expected at least one peer in '" + key + "', got an empty list");
-      for (const auto& item : n) selector_item(item, s, out);
-    } else if (n.IsScalar()) {
-      selector_item(n, s, out);
-    } else {
-      fail(n, "expected a peer name, a range like p3..p9, all, or a list of them for '" + key +
-                  "', got " + describe(n));
+    mark_.resize(s.peers.size());
+    auto unmark = [&] {
+      for (auto p : out) mark_[p] = 0;
+    };
+    try {
+      if (n.IsSequence()) {
+        if (n.size() == 0)
+          fail(n, "expected at least one peer in '" + key + "', got an empty list");
+        for (const auto& item : n) selector_item(item, s, out);
+      } else if (n.IsScalar()) {
+        selector_item(n, s, out);
+      } else {
+        fail(n, "expected a peer name, a range like p3..p9, all, or a list of them for '" + key +
+                    "', got " + describe(n));
+      }
+    } catch (...) {
+      unmark();
+      throw;
     }
+    unmark();
     return out;
   }
 
@@ -449,6 +580,33 @@ class reader {
       }
     }
     if (const auto* e = find(m, "topology")) g.shape = topology_of(e->value);
+    // fill_topology() will write this many neighbour entries: they count like selected peers.
+    const std::uint64_t c = g.count;
+    std::uint64_t entries = 0;
+    switch (g.shape.kind) {
+      case topology_kind::ring:
+      case topology_kind::line:
+        entries = 2 * c;
+        break;
+      case topology_kind::star:
+        entries = 2 * (c - 1);
+        break;
+      case topology_kind::complete:
+        entries = c * (c - 1);
+        break;
+      case topology_kind::random:
+        entries = c * std::min<std::uint64_t>(g.shape.k, c - 1);
+        break;
+      case topology_kind::none:
+        break;
+    }
+    if (entries > max_selected_peers) {
+      const auto* e = find(m, "topology");
+      fatal(e ? e->value : n, "expected at most " + std::to_string(max_selected_peers) +
+                                  " neighbour entries, got " + std::to_string(entries) +
+                                  " for this topology with " + std::to_string(c) + " peers");
+    }
+    spend_selected(n, entries);
     for (std::uint32_t i = 0; i < g.count; ++i) {
       peer_spec p;
       p.name = "p" + std::to_string(i);
@@ -495,6 +653,10 @@ class reader {
 
   void explicit_peers(const YAML::Node& n, scenario& s) const {
     if (n.size() == 0) fail(n, "expected at least one peer in 'peers', got an empty list");
+    if (n.size() > max_peers) {
+      fail(n, "expected at most " + std::to_string(max_peers) + " peers, got " +
+                  std::to_string(n.size()));
+    }
     const std::vector<std::string_view> keys = {"name",       "address", "neighbors",
                                                 "neighbours", "ep",      "start"};
     std::vector<std::vector<entry>> maps;
@@ -512,7 +674,7 @@ class reader {
              "'all', no '..'), got " +
                  describe(name_e.value));
       }
-      if (s.find_peer(p.name)) fail(name_e.value, "duplicate peer name '" + p.name + "'");
+      if (names_.count(p.name) != 0) fail(name_e.value, "duplicate peer name '" + p.name + "'");
       if (const auto* e = find(m, "address")) {
         p.address = text(e->value, "an address host:port");
         if (!is_valid_peer_address(p.address)) {
@@ -529,6 +691,7 @@ class reader {
       if (const auto* e = find(m, "ep")) p.ep = ep(e->value);
       if (const auto* e = find(m, "start")) p.start = boolean(e->value, "start");
       p.where = {item.Mark().line + 1, item.Mark().column + 1};
+      names_.emplace(p.name, static_cast<peer_index>(s.peers.size()));
       s.peers.push_back(std::move(p));
       maps.push_back(std::move(m));
       nodes.push_back(item);
@@ -551,6 +714,12 @@ class reader {
     if (!n.IsSequence()) fail(n, "expected a list of files for 'files', got " + describe(n));
     std::set<std::string> names;
     for (const auto& item : n) {
+      files_ok_ = attempt([&] { file_entry(item, s, names); }) && files_ok_;
+    }
+  }
+
+  void file_entry(const YAML::Node& item, scenario& s, std::set<std::string>& names) const {
+    {
       const std::string ctx = "a file";
       const auto m = mapping(item, ctx, {"name", "size", "on"});
       file_spec f;
@@ -566,7 +735,19 @@ class reader {
       f.size = unsigned_int(require(m, item, "size", ctx).value, "size", 0, max_file_bytes);
       f.on = selector(require(m, item, "on", ctx).value, s, "on");
       f.where = {item.Mark().line + 1, item.Mark().column + 1};
+      spend_stored(item, f.size);
       s.files.push_back(std::move(f));
+    }
+  }
+
+  // Counts `bytes` more in the simulated shared directories against max_stored_bytes.
+  void spend_stored(const YAML::Node& at, std::uint64_t bytes) const {
+    stored_ += bytes;
+    if (stored_ > max_stored_bytes) {
+      fatal(at, "expected at most " + std::to_string(max_stored_bytes) +
+                    " bytes in all simulated shared directories (every file at start, plus a "
+                    "copy per peer that downloads it); this brings the total to " +
+                    std::to_string(stored_));
     }
   }
 
@@ -777,7 +958,68 @@ class reader {
   void timeline(const YAML::Node& n, scenario& s) const {
     if (n.IsNull()) return;
     if (!n.IsSequence()) fail(n, "expected a list of steps for 'timeline', got " + describe(n));
-    for (const auto& item : n) s.timeline.push_back(timeline_step(item, s));
+    for (const auto& item : n) {
+      const bool ok = attempt([&] { s.timeline.push_back(timeline_step(item, s)); });
+      timeline_ok_ = timeline_ok_ && ok;
+      if (!ok) continue;
+      occurrences_ += occurrences(s.timeline.back(), s.length);
+      if (occurrences_ > max_step_occurrences) {
+        fatal(item, "expected at most " + std::to_string(max_step_occurrences) +
+                        " timeline step occurrences in all (every_ms repetitions counted); this "
+                        "step brings the total to " +
+                        std::to_string(occurrences_));
+      }
+    }
+  }
+
+  // What the downloads of the timeline add to the stored bytes, and a warning for a download
+  // no `files:` entry can satisfy (the search finds no row, so the node refuses it).
+  void downloads(scenario& s) const {
+    std::set<std::pair<peer_index, std::size_t>> copies;
+    for (const auto& st : s.timeline) {
+      if (st.what != action::download) continue;
+      std::optional<std::size_t> source;
+      for (std::size_t i = 0; i < s.files.size(); ++i) {
+        if (s.files[i].name == st.file) source = i;
+      }
+      const auto where = file_ + ":" + std::to_string(st.where.line) + ":" +
+                         std::to_string(st.where.column) + ": warning: ";
+      if (!source) {
+        if (files_ok_) {
+          s.warnings.push_back(where + "no entry of 'files' provides '" + st.file +
+                               "', so the search finds no row and the download is refused");
+        }
+        continue;
+      }
+      const auto& f = s.files[*source];
+      if (st.size && *st.size != f.size) {
+        s.warnings.push_back(where + "'" + st.file + "' is " + std::to_string(f.size) +
+                             " bytes in 'files', not " + std::to_string(*st.size) +
+                             ", so the search finds no row and the download is refused");
+        continue;
+      }
+      for (auto p : st.peers) {
+        if (copies.insert({p, *source}).second) spend_stored_at(st.where, f.size);
+      }
+    }
+  }
+
+  void spend_stored_at(const source_mark& m, std::uint64_t bytes) const {
+    YAML::Mark mark;
+    mark.line = m.line - 1;
+    mark.column = m.column - 1;
+    stored_ += bytes;
+    if (stored_ > max_stored_bytes) {
+      try {
+        fail(mark, "expected at most " + std::to_string(max_stored_bytes) +
+                       " bytes in all simulated shared directories (every file at start, plus "
+                       "a copy per peer that downloads it); this download brings the total to " +
+                       std::to_string(stored_));
+      } catch (const scenario_error& e) {
+        record(e);
+      }
+      throw load_stopped{};
+    }
   }
 
   check_spec check(const YAML::Node& item, const scenario& s) const {
@@ -833,6 +1075,7 @@ class reader {
         fail(ke.value, "expected 'knows' as a mapping {peer: ONLINE|OFFLINE|ABSENT}, got " +
                            describe(ke.value));
       }
+      spend_selected(ke.value, ke.value.size());
       std::set<std::string> seen;
       for (const auto& kv : ke.value) {
         const YAML::Node who_node = kv.first;
@@ -862,7 +1105,41 @@ class reader {
   void checks(const YAML::Node& n, scenario& s) const {
     if (n.IsNull()) return;
     if (!n.IsSequence()) fail(n, "expected a list of checks for 'checks', got " + describe(n));
-    for (const auto& item : n) s.checks.push_back(check(item, s));
+    bool has_download = false;
+    bool sends = false;  // a step that makes a peer send a line (or an outsider inject one)
+    for (const auto& st : s.timeline) {
+      has_download = has_download || st.what == action::download;
+      switch (st.what) {
+        case action::hello:
+        case action::get_peers:
+        case action::search:
+        case action::download:
+        case action::bye:
+        case action::inject:
+          sends = true;
+          break;
+        default:
+          break;
+      }
+    }
+    for (const auto& item : n) {
+      attempt([&] {
+        auto c = check(item, s);
+        // A check the timeline cannot give anything to would pass with nothing checked. (When a
+        // step had an error the timeline is incomplete, so this would only add noise.)
+        if (timeline_ok_ && c.kind == check_kind::download_integrity && !has_download) {
+          fail(item,
+               "download_integrity has nothing to check: the timeline has no download step "
+               "(add one, or remove the check)");
+        }
+        if (timeline_ok_ && c.kind == check_kind::lamport_order && !sends) {
+          fail(item,
+               "lamport_order has nothing to check: no timeline step sends a message (hello, "
+               "get_peers, search, download, bye or inject)");
+        }
+        s.checks.push_back(std::move(c));
+      });
+    }
   }
 
   scenario document(const YAML::Node& root) const {
@@ -872,46 +1149,106 @@ class reader {
     }
     const std::string ctx = "the scenario";
     std::vector<std::string_view> keys(std::begin(top_keys), std::end(top_keys));
-    const auto m = mapping(root, ctx, keys);
+    // Every part below is independent of the others, except that files, timeline and checks
+    // need the peers and duration_ms: when either is wrong, they are not read (their errors
+    // would only be echoes).
+    const auto m = mapping(root, ctx, keys, /*collect=*/true);
     scenario s;
     s.file = file_;
-    const auto& name_e = require(m, root, "name", ctx);
-    s.name = text(name_e.value, "a scenario name");
-    if (s.name.empty() || s.name.find('\n') != std::string::npos) {
-      fail(name_e.value, "expected a one-line, non-empty scenario name");
-    }
-    if (const auto* e = find(m, "description")) {
-      if (!e->value.IsNull()) s.description = text(e->value, "a description string");
-    }
-    if (const auto* e = find(m, "seed")) {
-      const auto t = text(e->value, "a seed (a number or 40 hex digits)");
-      const auto v = parse_seed(t);
-      if (!v)
-        fail(e->value, "expected a seed (a number or 40 hex digits), got " + describe(e->value));
-      s.seed = *v;
-    }
-    if (const auto* e = find(m, "ep")) s.ep = ep(e->value);
-    s.length = positive_ms(require(m, root, "duration_ms", ctx).value, "duration_ms");
-    if (const auto* e = find(m, "expect")) {
-      const auto t = text(e->value, "pass or fail for 'expect'");
-      if (t == "pass")
-        s.expect_pass = true;
-      else if (t == "fail")
-        s.expect_pass = false;
-      else
-        fail(e->value, "expected pass or fail for 'expect', got " + describe(e->value));
-    }
-    peers(require(m, root, "peers", ctx).value, s);
-    if (const auto* e = find(m, "files")) files(e->value, s);
-    if (const auto* e = find(m, "network")) network(e->value, s);
-    if (const auto* e = find(m, "timeline")) timeline(e->value, s);
-    if (const auto* e = find(m, "checks")) checks(e->value, s);
+    attempt([&] {
+      const auto& name_e = require(m, root, "name", ctx);
+      s.name = text(name_e.value, "a scenario name");
+      if (s.name.empty() || s.name.find('\n') != std::string::npos) {
+        fail(name_e.value, "expected a one-line, non-empty scenario name");
+      }
+    });
+    attempt([&] {
+      if (const auto* e = find(m, "description")) {
+        if (!e->value.IsNull()) s.description = text(e->value, "a description string");
+      }
+    });
+    attempt([&] {
+      if (const auto* e = find(m, "seed")) {
+        const auto t = text(e->value, "a seed (a number or 40 hex digits)");
+        const auto v = parse_seed(t);
+        if (!v)
+          fail(e->value, "expected a seed (a number or 40 hex digits), got " + describe(e->value));
+        s.seed = *v;
+      }
+    });
+    attempt([&] {
+      if (const auto* e = find(m, "ep")) s.ep = ep(e->value);
+    });
+    const bool length_ok = attempt(
+        [&] { s.length = positive_ms(require(m, root, "duration_ms", ctx).value, "duration_ms"); });
+    attempt([&] {
+      if (const auto* e = find(m, "expect")) {
+        const auto t = text(e->value, "pass or fail for 'expect'");
+        if (t == "pass")
+          s.expect_pass = true;
+        else if (t == "fail")
+          s.expect_pass = false;
+        else
+          fail(e->value, "expected pass or fail for 'expect', got " + describe(e->value));
+      }
+    });
+    const bool peers_ok = attempt([&] { peers(require(m, root, "peers", ctx).value, s); });
+    attempt([&] {
+      if (const auto* e = find(m, "network")) network(e->value, s);
+    });
+    if (!length_ok || !peers_ok) return s;
+    files_ok_ = attempt([&] {
+                  if (const auto* e = find(m, "files")) files(e->value, s);
+                }) &&
+                files_ok_;
+    timeline_ok_ = attempt([&] {
+                     if (const auto* e = find(m, "timeline")) timeline(e->value, s);
+                   }) &&
+                   timeline_ok_;
+    if (files_ok_ && timeline_ok_) downloads(s);
+    attempt([&] {
+      if (const auto* e = find(m, "checks")) checks(e->value, s);
+    });
     return s;
   }
 
  private:
   std::string file_;
+  // Loading state (one reader loads one file).
+  mutable std::vector<scenario_problem> problems_;
+  mutable std::optional<scenario_problem> overflow_;
+  mutable std::uint64_t selected_ = 0;
+  mutable std::uint64_t stored_ = 0;
+  mutable std::uint64_t occurrences_ = 0;
+  mutable bool files_ok_ = true;
+  mutable bool timeline_ok_ = true;
+  mutable std::vector<std::uint8_t> mark_;
+  mutable std::unordered_map<std::string, peer_index> names_;
 };
+
+}  // namespace
+
+namespace {
+
+// The first tab in the indentation of lines 1..`last_line` (1-based), as a 0-based mark.
+std::optional<YAML::Mark> tab_in_indentation(std::string_view text, int last_line) {
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size() && line < last_line) {
+    const auto eol = std::min(text.find('\n', pos), text.size());
+    for (auto i = pos; i < eol && (text[i] == ' ' || text[i] == '\t'); ++i) {
+      if (text[i] == '\t') {
+        YAML::Mark m;
+        m.line = line;
+        m.column = static_cast<int>(i - pos);
+        return m;
+      }
+    }
+    pos = eol + 1;
+    ++line;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -919,28 +1256,84 @@ scenario load_string(std::string_view text, const std::string& file) {
   reader r(file);
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
+    // Every document is parsed (the file's size is bounded), so a second one is seen.
+    const auto docs = YAML::LoadAll(std::string(text));
+    if (!docs.empty()) root = docs.front();
+    if (docs.size() > 1) {
+      r.fail(docs[1].Mark(),
+             "expected one YAML document, got a second one (a '---' line starts another "
+             "document; remove it or split the file)");
+    }
   } catch (const YAML::Exception& e) {
+    // yaml-cpp says "illegal block entry" and the like about a tab in the indentation.
+    if (const auto tab = tab_in_indentation(text, e.mark.is_null() ? 1 : e.mark.line + 1)) {
+      r.fail(*tab,
+             "invalid YAML: a tab in the indentation (YAML forbids tabs for indentation; indent "
+             "with spaces)");
+    }
     r.fail(e.mark, "invalid YAML: " + e.msg);
   }
+  scenario s;
   try {
-    return r.document(root);
+    s = r.document(root);
+  } catch (const load_stopped&) {
+    // The errors are recorded.
   } catch (const YAML::Exception& e) {
     // yaml-cpp refuses some conversions lazily (e.g. aliases to nothing); still one line.
-    r.fail(e.mark, "invalid YAML: " + e.msg);
+    try {
+      r.record(e);
+    } catch (const load_stopped&) {
+    }
   }
+  if (auto errors = r.errors()) throw *errors;
+  return s;
 }
 
-scenario load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw scenario_error(
-        path, 1, 1,
-        std::string("expected a readable scenario file (") + std::strerror(errno) + ")");
+scenario load_file(const std::string& path, std::uint64_t max_bytes) {
+  auto unreadable = [&](const std::string& why) {
+    return scenario_error(path, 1, 1, "expected a readable scenario file (" + why + ")");
+  };
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) throw unreadable(std::strerror(errno));
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_at_exit{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw unreadable(std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw unreadable("it is a directory");
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISFIFO(st.st_mode)   ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a regular file";
+    throw unreadable(std::string("not a regular file: it is ") + kind);
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return load_string(buffer.str(), path);
+  auto too_large = [&](std::uint64_t size) {
+    return scenario_error(path, 1, 1,
+                          "expected a scenario file of at most " + std::to_string(max_bytes) +
+                              " bytes, got " + std::to_string(size) +
+                              " (eachare-sim --max-scenario-bytes raises the limit)");
+  };
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max_bytes) throw too_large(size);
+  // Read at most max_bytes + 1 (the file may grow while it is read).
+  std::string text;
+  text.reserve(static_cast<std::size_t>(size));
+  char buf[65536];
+  for (;;) {
+    const auto n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw unreadable(std::strerror(errno));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max_bytes) throw too_large(text.size());
+  }
+  return load_string(text, path);
 }
 
 }  // namespace eachare::scenario

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include "node/core/splitmix64.hpp"
 
@@ -138,22 +139,41 @@ void fill_topology(scenario& s, std::uint64_t seed) {
       // changing the topology would change every delay of the run.
       splitmix64 rng{seed ^ 0x746F706F6C6F6779ull};  // "topology"
       const std::uint32_t k = std::min(s.generated->shape.k, n == 0 ? 0 : n - 1);
+      // Partial Fisher-Yates over the other peers (0..n-1 without i, in order): k distinct
+      // picks, in draw order. Only the swapped slots are stored, so a peer costs O(k), not O(n).
+      std::unordered_map<std::uint32_t, peer_index> swapped;
       for (std::uint32_t i = 0; i < n; ++i) {
-        // Partial Fisher-Yates over the other peers: k distinct picks, in draw order.
-        std::vector<peer_index> others;
-        others.reserve(n - 1);
-        for (std::uint32_t j = 0; j < n; ++j) {
-          if (j != i) others.push_back(j);
-        }
+        swapped.clear();
+        auto slot = [&](std::uint32_t x) -> peer_index {
+          const auto it = swapped.find(x);
+          if (it != swapped.end()) return it->second;
+          return x < i ? x : x + 1;
+        };
         for (std::uint32_t d = 0; d < k; ++d) {
-          const auto r = d + static_cast<std::uint32_t>(rng.below(others.size() - d));
-          std::swap(others[d], others[r]);
-          ps[i].neighbours.push_back(others[d]);
+          const auto r = d + static_cast<std::uint32_t>(rng.below(n - 1 - d));
+          const peer_index at_d = slot(d);
+          const peer_index at_r = slot(r);
+          swapped[d] = at_r;
+          swapped[r] = at_d;
+          ps[i].neighbours.push_back(at_r);
         }
       }
       break;
     }
   }
+}
+
+std::uint64_t occurrences(const step& st, duration length) {
+  if (!st.every || st.every->count() <= 0 || st.at > length) return 1;
+  const auto end = std::min(st.until.value_or(length), length);
+  if (end < st.at) return 1;
+  return 1 + static_cast<std::uint64_t>((end - st.at).count() / st.every->count());
+}
+
+std::uint64_t step_occurrences(const scenario& s) {
+  std::uint64_t total = 0;
+  for (const auto& st : s.timeline) total += occurrences(st, s.length);
+  return total;
 }
 
 std::optional<std::uint64_t> parse_seed(const std::string& text) {

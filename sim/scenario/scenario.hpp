@@ -188,10 +188,19 @@ struct scenario {
   network_spec network;
   std::vector<step> timeline;
   std::vector<check_spec> checks;
+  // What the loader found suspicious but runnable, one whole line each
+  // (`file:line:col: warning: ...`); `validate` and `run` print them on stderr.
+  std::vector<std::string> warnings;
 
   int ep_of(peer_index p) const { return peers[p].ep.value_or(ep); }
   std::optional<peer_index> find_peer(const std::string& name) const;
 };
+
+// How many times `st` runs in a scenario of `length`: once, or for a repeating step every
+// at + k*every <= min(until, length) — the count the runner reports as "timeline steps".
+std::uint64_t occurrences(const step& st, duration length);
+// The sum over the whole timeline.
+std::uint64_t step_occurrences(const scenario& s);
 
 // Neighbours of every generated peer for `shape` (ring, line, star, complete, none, random k —
 // the random one drawn from `seed`). Explicit peers are left as written.

@@ -2,9 +2,16 @@
 // `file:line:col: message` for every kind of bad input.
 #include "sim/scenario/loader.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
+
+#include "node/core/splitmix64.hpp"
 
 namespace eachare::scenario {
 namespace {
@@ -142,6 +149,29 @@ TEST(ScenarioLoader, RandomTopologyIsDrawnFromTheSeed) {
   EXPECT_TRUE(differs);
 }
 
+// fill_topology keeps only the swapped slots of its partial Fisher-Yates; the draws must be
+// exactly those of a shuffle over the whole list of other peers (scenario traces depend on them).
+TEST(ScenarioLoader, RandomTopologyMatchesAFullPartialShuffle) {
+  auto s = load_string("name: r\nduration_ms: 1\npeers: {count: 57, topology: {random: {k: 9}}}\n",
+                       "t.yaml");
+  fill_topology(s, 77);
+  splitmix64 rng{77 ^ 0x746F706F6C6F6779ull};
+  const std::uint32_t n = 57;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::vector<peer_index> others;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      if (j != i) others.push_back(j);
+    }
+    std::vector<peer_index> expected;
+    for (std::uint32_t d = 0; d < 9; ++d) {
+      const auto r = d + static_cast<std::uint32_t>(rng.below(others.size() - d));
+      std::swap(others[d], others[r]);
+      expected.push_back(others[d]);
+    }
+    EXPECT_EQ(s.peers[i].neighbours, expected) << "peer " << i;
+  }
+}
+
 TEST(ScenarioLoader, RingAndStarTopologies) {
   auto s = load_string("name: r\nduration_ms: 1\npeers: {count: 4, topology: ring}\n", "t.yaml");
   fill_topology(s, 1);
@@ -177,14 +207,15 @@ TEST(ScenarioLoaderErrors, EmptyFile) {
 }
 
 TEST(ScenarioLoaderErrors, UnknownTopLevelKey) {
-  EXPECT_EQ(error_of("name: x\ndureation_ms: 1000\n"),
+  EXPECT_EQ(error_of("name: x\ndureation_ms: 1000\nduration_ms: 1\npeers: {count: 1}\n"),
             "t.yaml:2:1: unknown key 'dureation_ms' in the scenario (expected one of: name, "
             "description, seed, ep, duration_ms, expect, peers, files, network, timeline, "
             "checks)");
 }
 
 TEST(ScenarioLoaderErrors, DuplicateKey) {
-  EXPECT_EQ(error_of("name: x\nname: y\n"), "t.yaml:2:1: duplicate key 'name' in the scenario");
+  EXPECT_EQ(error_of("name: x\nname: y\nduration_ms: 1\npeers: {count: 1}\n"),
+            "t.yaml:2:1: duplicate key 'name' in the scenario");
 }
 
 TEST(ScenarioLoaderErrors, MissingName) {
@@ -203,28 +234,29 @@ TEST(ScenarioLoaderErrors, MissingPeers) {
 }
 
 TEST(ScenarioLoaderErrors, DurationOfWrongType) {
-  EXPECT_EQ(error_of("name: x\nduration_ms: [1]\n"),
+  EXPECT_EQ(error_of("name: x\nduration_ms: [1]\npeers: {count: 1}\n"),
             "t.yaml:2:14: expected a non-negative time in milliseconds for 'duration_ms', got a "
             "list");
 }
 
 TEST(ScenarioLoaderErrors, DurationNotANumber) {
-  EXPECT_EQ(error_of("name: x\nduration_ms: soon\n"),
+  EXPECT_EQ(error_of("name: x\nduration_ms: soon\npeers: {count: 1}\n"),
             "t.yaml:2:14: expected a non-negative time in milliseconds for 'duration_ms', got "
             "'soon'");
 }
 
 TEST(ScenarioLoaderErrors, BadEp) {
-  EXPECT_EQ(error_of("name: x\nep: 4\n"), "t.yaml:2:5: expected ep 1, 2 or 3, got '4'");
+  EXPECT_EQ(error_of("name: x\nep: 4\nduration_ms: 1\npeers: {count: 1}\n"),
+            "t.yaml:2:5: expected ep 1, 2 or 3, got '4'");
 }
 
 TEST(ScenarioLoaderErrors, BadExpect) {
-  EXPECT_EQ(error_of("name: x\nduration_ms: 1\nexpect: maybe\n"),
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\nexpect: maybe\npeers: {count: 1}\n"),
             "t.yaml:3:9: expected pass or fail for 'expect', got 'maybe'");
 }
 
 TEST(ScenarioLoaderErrors, BadSeed) {
-  EXPECT_EQ(error_of("name: x\nseed: abc\n"),
+  EXPECT_EQ(error_of("name: x\nseed: abc\nduration_ms: 1\npeers: {count: 1}\n"),
             "t.yaml:2:7: expected a seed (a number or 40 hex digits), got 'abc'");
 }
 
@@ -497,6 +529,227 @@ TEST(ScenarioLoaderErrors, FileThatCannotBeRead) {
               "directory)");
     EXPECT_EQ(e.line(), 1);
   }
+}
+
+// ---- issue 9: the loader stays small and finite on any file ------------------------------------
+
+// A scratch file under the test's temporary directory, removed at the end.
+struct temp_file {
+  std::string path;
+  explicit temp_file(const std::string& name, const std::string& text = "")
+      : path(::testing::TempDir() + "eachare_loader_" + std::to_string(::getpid()) + "_" + name) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f != nullptr) {
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+    }
+  }
+  ~temp_file() { std::remove(path.c_str()); }
+};
+
+std::string file_error_of(const std::string& path,
+                          std::uint64_t max_bytes = default_max_scenario_bytes) {
+  try {
+    (void)load_file(path, max_bytes);
+  } catch (const scenario_error& e) {
+    return e.what();
+  }
+  return "<loaded without error>";
+}
+
+TEST(ScenarioLoaderBounds, FileLargerThanTheLimitIsRefusedBeforeParsing) {
+  temp_file f("big.yaml");
+  // A sparse 17 MiB file: refused from its size, without reading it.
+  ASSERT_EQ(::truncate(f.path.c_str(), 17 << 20), 0);
+  EXPECT_EQ(file_error_of(f.path),
+            f.path +
+                ":1:1: expected a scenario file of at most 16777216 bytes, got 17825792 "
+                "(eachare-sim --max-scenario-bytes raises the limit)");
+}
+
+TEST(ScenarioLoaderBounds, RaisedLimitReadsTheFile) {
+  const std::string text = "name: x\nduration_ms: 1\npeers: {count: 1}\n";
+  temp_file f("small.yaml", text);
+  EXPECT_EQ(file_error_of(f.path, 10),
+            f.path + ":1:1: expected a scenario file of at most 10 bytes, got " +
+                std::to_string(text.size()) +
+                " (eachare-sim --max-scenario-bytes raises the limit)");
+  EXPECT_EQ(load_file(f.path, text.size()).name, "x");
+}
+
+TEST(ScenarioLoaderBounds, DeviceIsRefusedNotReadForever) {
+  EXPECT_EQ(file_error_of("/dev/zero"),
+            "/dev/zero:1:1: expected a readable scenario file (not a regular file: it is a "
+            "character device)");
+}
+
+TEST(ScenarioLoaderBounds, FifoIsRefusedWithoutWaitingForAWriter) {
+  const std::string path =
+      ::testing::TempDir() + "eachare_loader_fifo_" + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const auto error = file_error_of(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(error, path +
+                       ":1:1: expected a readable scenario file (not a regular file: it is a "
+                       "FIFO)");
+}
+
+TEST(ScenarioLoaderBounds, DirectoryGetsTheReadableFileErrorSayingSo) {
+  EXPECT_EQ(file_error_of("/"), "/:1:1: expected a readable scenario file (it is a directory)");
+}
+
+TEST(ScenarioLoaderBounds, ReusedAnchorsAreBoundedInExpandedEntries) {
+  // 1000 peers, one step anchored, then 10,001 aliases of it: 10,002,000 selected peers.
+  std::string text =
+      "name: x\nduration_ms: 1\npeers: {count: 1000}\ntimeline:\n"
+      "  - &s {at_ms: 0, do: crash, peers: all}\n";
+  for (int i = 0; i < 10'001; ++i) text += "  - *s\n";
+  EXPECT_EQ(error_of(text),
+            "t.yaml:5:37: expected at most 10000000 peer entries in all selectors, neighbour "
+            "lists and 'knows' together (after expanding all, ranges and YAML aliases); this one "
+            "brings the total past it");
+}
+
+TEST(ScenarioLoaderBounds, GeneratedTopologyIsBoundedInNeighbourEntries) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 5000, topology: complete}\n"),
+            "t.yaml:3:32: expected at most 10000000 neighbour entries, got 24995000 for this "
+            "topology with 5000 peers");
+}
+
+TEST(ScenarioLoaderBounds, StepOccurrencesAreBounded) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 0, every_ms: 0.000001, do: heal}\n"),
+            "t.yaml:5:5: expected at most 1000000 timeline step occurrences in all (every_ms "
+            "repetitions counted); this step brings the total to 1000000001");
+}
+
+TEST(ScenarioLoaderBounds, FilesRunCannotStoreAreRefused) {
+  EXPECT_EQ(error_of(head + "files:\n"
+                            "  - {name: a, size: 4294967296, on: p1}\n"
+                            "  - {name: b, size: 4294967296, on: p1}\n"),
+            "t.yaml:5:5: expected at most 1073741824 bytes in all simulated shared directories "
+            "(every file at start, plus a copy per peer that downloads it); this brings the "
+            "total to 4294967296");
+}
+
+TEST(ScenarioLoaderBounds, DownloadedCopiesCountTowardsStoredBytes) {
+  const std::string files = "files:\n  - {name: a, size: 600000000, on: p1}\n";
+  // One downloader: 1.2 GB.
+  EXPECT_EQ(error_of(head + files +
+                     "timeline:\n  - {at_ms: 0, do: search, peer: p0}\n"
+                     "  - {at_ms: 1, every_ms: 1, do: download, peer: p0, file: a}\n"),
+            "t.yaml:8:5: expected at most 1073741824 bytes in all simulated shared directories "
+            "(every file at start, plus a copy per peer that downloads it); this download brings "
+            "the total to 1200000000");
+  // A copy per peer, not per occurrence: repeating the download of a 300 MB file is fine.
+  const auto s = load_string(head +
+                                 "files:\n  - {name: a, size: 300000000, on: p1}\n"
+                                 "timeline:\n  - {at_ms: 0, do: search, peer: p0}\n"
+                                 "  - {at_ms: 1, every_ms: 1, do: download, peer: p0, file: a}\n",
+                             "t.yaml");
+  EXPECT_EQ(step_occurrences(s), 1u + 1000u);
+}
+
+TEST(ScenarioLoaderBounds, SecondYamlDocumentIsRefused) {
+  EXPECT_EQ(error_of(head + "---\nname: y\n"),
+            "t.yaml:5:1: expected one YAML document, got a second one (a '---' line starts "
+            "another document; remove it or split the file)");
+}
+
+// ---- issue 10: every independent error, tabs, vacuous checks, downloads of nothing -------------
+
+TEST(ScenarioLoaderErrors, ReportsEveryIndependentErrorInFileOrder) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 100\nseed: abc\npeers: {count: 3}\n"
+                     "timeline:\n"
+                     "  - {at_ms: 0, do: helo, peer: p0}\n"
+                     "  - {at_ms: 5, do: crash, peer: p9}\n"
+                     "  - {at_ms: 5, do: get_peers, peer: p1}\n"
+                     "checks:\n  - lamport_order: {x: 1}\n  - discovery_convergence\n"),
+            "t.yaml:3:7: expected a seed (a number or 40 hex digits), got 'abc'\n"
+            "t.yaml:6:20: unknown command 'helo' (expected one of: hello, get_peers, search, "
+            "download, set_chunk_size, bye, list_peers, list_local, show_stats, partition, heal, "
+            "crash, restart, start, pause, resume, set_network, inject)\n"
+            "t.yaml:7:33: unknown peer 'p9' (peers are p0..p2)\n"
+            "t.yaml:10:21: unknown key 'x' in lamport_order (expected one of: )");
+}
+
+TEST(ScenarioLoaderErrors, ReportsEveryUnknownTopLevelKey) {
+  EXPECT_EQ(error_of("name: x\ndureation_ms: 1\nduration_ms: 1\npeer: 3\npeers: {count: 1}\n"),
+            "t.yaml:2:1: unknown key 'dureation_ms' in the scenario (expected one of: name, "
+            "description, seed, ep, duration_ms, expect, peers, files, network, timeline, "
+            "checks)\n"
+            "t.yaml:4:1: unknown key 'peer' in the scenario (expected one of: name, description, "
+            "seed, ep, duration_ms, expect, peers, files, network, timeline, checks)");
+}
+
+TEST(ScenarioLoaderErrors, BadPeersSkipTheSectionsThatNameThem) {
+  // The timeline's unknown peer would only echo the bad peers section.
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers: {count: 0}\n"
+                     "timeline:\n  - {at_ms: 0, do: crash, peer: p3}\n"),
+            "t.yaml:3:16: expected an integer from 1 to 1000000 for 'count', got '0'");
+}
+
+TEST(ScenarioLoaderErrors, StopsAfterTheBoundOfErrors) {
+  std::string text = head + "timeline:\n";
+  for (int i = 0; i < 30; ++i) text += "  - {at_ms: 0, do: crash, peer: q}\n";
+  const auto e = error_of(text);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(e.begin(), e.end(), '\n')), max_reported_errors);
+  EXPECT_NE(e.find("t.yaml:5:33: unknown peer 'q'"), std::string::npos);
+  EXPECT_NE(e.find("t.yaml:25:33: more errors follow; only the first 20 are reported"),
+            std::string::npos);
+}
+
+TEST(ScenarioLoaderErrors, TabIndentationSaysYamlForbidsTabs) {
+  EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n\t- {name: a}\n"),
+            "t.yaml:4:1: invalid YAML: a tab in the indentation (YAML forbids tabs for "
+            "indentation; indent with spaces)");
+  EXPECT_EQ(error_of("name: x\nnetwork:\n  timeout_ms: 5\n\tdrop_probability: 0\n"),
+            "t.yaml:4:1: invalid YAML: a tab in the indentation (YAML forbids tabs for "
+            "indentation; indent with spaces)");
+}
+
+TEST(ScenarioLoaderErrors, DownloadIntegrityWithoutADownloadStepIsRefused) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 0, do: search, peer: p0}\n"
+                            "checks:\n  - download_integrity\n"),
+            "t.yaml:7:5: download_integrity has nothing to check: the timeline has no download "
+            "step (add one, or remove the check)");
+}
+
+TEST(ScenarioLoaderErrors, LamportOrderWithoutAStepThatSendsIsRefused) {
+  EXPECT_EQ(error_of(head + "timeline:\n  - {at_ms: 0, do: crash, peer: p0}\n"
+                            "checks:\n  - lamport_order\n"),
+            "t.yaml:7:5: lamport_order has nothing to check: no timeline step sends a message "
+            "(hello, get_peers, search, download, bye or inject)");
+}
+
+TEST(ScenarioLoader, WarnsAboutADownloadNoFileEntryProvides) {
+  const auto s = load_string(head +
+                                 "files:\n  - {name: a.bin, size: 10, on: p1}\n"
+                                 "timeline:\n"
+                                 "  - {at_ms: 0, do: search, peer: p0}\n"
+                                 "  - {at_ms: 1, do: download, peer: p0, file: f.bin}\n"
+                                 "  - {at_ms: 2, do: download, peer: p0, file: a.bin, size: 11}\n"
+                                 "  - {at_ms: 3, do: download, peer: p0, file: a.bin}\n",
+                             "t.yaml");
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_EQ(s.warnings[0],
+            "t.yaml:8:5: warning: no entry of 'files' provides 'f.bin', so the search finds no "
+            "row and the download is refused");
+  EXPECT_EQ(s.warnings[1],
+            "t.yaml:9:5: warning: 'a.bin' is 10 bytes in 'files', not 11, so the search finds "
+            "no row and the download is refused");
+}
+
+TEST(ScenarioLoader, CountsStepOccurrencesLikeTheRunner) {
+  const auto s = load_string(head +
+                                 "timeline:\n"
+                                 "  - {at_ms: 0, every_ms: 100, do: heal}\n"
+                                 "  - {at_ms: 50, every_ms: 300, until_ms: 700, do: heal}\n"
+                                 "  - {at_ms: 999, do: heal}\n",
+                             "t.yaml");
+  EXPECT_EQ(occurrences(s.timeline[0], s.length), 11u);  // 0, 100, ..., 1000
+  EXPECT_EQ(occurrences(s.timeline[1], s.length), 3u);   // 50, 350, 650
+  EXPECT_EQ(occurrences(s.timeline[2], s.length), 1u);
+  EXPECT_EQ(step_occurrences(s), 15u);
 }
 
 }  // namespace

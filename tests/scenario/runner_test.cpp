@@ -55,6 +55,21 @@ TEST(ScenarioRunner, RepeatsStepsEveryMsUntilMs) {
   EXPECT_EQ(r.commands_issued, 36u);
 }
 
+TEST(ScenarioRunner, RunsAsManyStepsAsValidateCounts) {
+  const auto s = load_string(R"(name: occ
+duration_ms: 1000
+peers: {count: 3}
+timeline:
+  - {at_ms: 0, every_ms: 100, do: get_peers, peers: all}
+  - {at_ms: 50, every_ms: 300, until_ms: 700, do: heal}
+  - {at_ms: 1000, do: search, peer: p0}
+  - {at_ms: 0.5, every_ms: 0.25, until_ms: 3, do: list_peers, peer: p1}
+)",
+                             "inline.yaml");
+  EXPECT_EQ(run(s, {}).steps_run, step_occurrences(s));
+  EXPECT_EQ(step_occurrences(s), 11u + 3u + 1u + 11u);
+}
+
 TEST(ScenarioRunner, SameSeedSameTraceHashOtherSeedOther) {
   const std::string lossy = R"(name: lossy
 duration_ms: 8000
