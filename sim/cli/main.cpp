@@ -1,5 +1,10 @@
 // eachare-sim: the command line of the simulated test bench — `validate` checks scenario files,
-// `run` plays them in virtual time and reports every check. Single-threaded.
+// `run` plays them in virtual time and reports every check, over many seeds and threads for a
+// sweep (`--seeds`, `--jobs`, `--shard`), and `merge` joins the JSON reports of a sweep's shards.
+//
+// Threading: the main thread loads files, prints and writes reports; with --jobs N > 1 the runs
+// themselves happen on N pool threads (ordered_pool.hpp), one whole world per run and nothing
+// shared between runs but the loaded scenarios, which runs only read (run() copies its scenario).
 //
 // Exit codes (docs/scenarios.md): 0 every scenario as expected; 1 a check failed, an
 // `expect: fail` scenario passed, or a run was not deterministic; 2 a scenario file is invalid
@@ -13,14 +18,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "sim/cli/ordered_pool.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/runner.hpp"
+#include "sim/scenario/sweep.hpp"
+#include "sim/scenario/sweep_report.hpp"
 
 #ifndef EACHARE_VERSION
 #define EACHARE_VERSION "0.0.0"
@@ -85,6 +95,9 @@ struct run_flags {
   bool quiet = false;
   std::string program = "eachare-sim";  // argv[0], for the replay line
   std::uint64_t max_scenario_bytes = scn::default_max_scenario_bytes;
+  std::string seeds;  // --seeds N or A..B
+  std::string shard;  // --shard I/N
+  unsigned jobs = 0;  // --jobs; 0: one per core
 };
 
 // --console-dir keeps every peer's transcript in memory until the run ends; past this many peers
@@ -150,6 +163,82 @@ class progress_line {
   clock::time_point last_{};
 };
 
+// A progress bar on a terminal for sweeps of several runs: runs finished, how many did not go as
+// expected, wall time so far and the time left at the rate so far. Drawn on stderr, from the main
+// thread only.
+class sweep_progress {
+ public:
+  sweep_progress(std::size_t total, bool enabled)
+      : total_(total), enabled_(enabled), started_(clock::now()) {}
+  ~sweep_progress() { clear(); }
+  void update(std::size_t done, std::size_t not_ok) {
+    if (!enabled_) return;
+    const auto t = clock::now();
+    if (t - started_ < std::chrono::milliseconds(500) ||
+        (shown_ && t - last_ < std::chrono::milliseconds(200))) {
+      return;
+    }
+    last_ = t;
+    shown_ = true;
+    constexpr std::size_t width = 24;
+    const std::size_t filled = total_ == 0 ? width : done * width / total_;
+    std::string bar(filled, '#');
+    bar.append(width - filled, '-');
+    const double elapsed = std::chrono::duration<double>(t - started_).count();
+    std::fprintf(stderr, "\r\033[K  [%s] %zu/%zu runs", bar.c_str(), done, total_);
+    if (not_ok > 0) std::fprintf(stderr, ", %zu not as expected", not_ok);
+    std::fprintf(stderr, ", %.0f s", elapsed);
+    if (done > 0 && done < total_) {
+      const double left = elapsed / static_cast<double>(done) * static_cast<double>(total_ - done);
+      std::fprintf(stderr, ", ETA %.0f s", left);
+    }
+    std::fflush(stderr);
+  }
+  // Before anything is printed to stdout, which may be the same terminal.
+  void clear() {
+    if (!shown_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  std::size_t total_;
+  bool enabled_;
+  bool shown_ = false;
+  clock::time_point started_;
+  clock::time_point last_{};
+};
+
+// One run's summary as it is delivered: the full text for a plain run (only the ones that went
+// wrong with --quiet); nothing for runs of a seed sweep, whose failures the sweep summary lists.
+void print_entry(std::ostream& out, const scn::report_entry& e, const scn::sweep_info& sweep,
+                 bool quiet) {
+  if (sweep.swept()) return;
+  const auto text = quiet ? scn::quiet_summary(e) : scn::text_summary(e);
+  out << text;
+  if (!quiet) out << '\n';
+  out.flush();
+}
+
+// After every run: the tally (per file for sweeps) and every run that did not go as expected with
+// its replay command. Only with more than one run, and with --quiet only when something failed.
+void print_summary(std::ostream& out, const std::vector<scn::report_entry>& entries,
+                   const scn::sweep_info& sweep, bool quiet) {
+  if (entries.size() <= 1 && !sweep.swept()) return;
+  if (quiet && scn::exit_code_of(entries) == 0) return;
+  out << scn::sweep_summary(entries, sweep);
+  out.flush();
+}
+
+// What one run of a sweep produced on its pool thread.
+struct run_output {
+  scn::report_entry entry;
+  std::string trace;  // JSON lines, when --trace is given and runs are parallel
+  std::vector<std::vector<std::string>> transcripts;  // --console-dir: every peer's lines
+};
+
 int run(const run_flags& f) {
   std::optional<std::uint64_t> seed;
   if (!f.seed.empty()) {
@@ -160,6 +249,23 @@ int run(const run_flags& f) {
       return exit_invalid;
     }
   }
+  std::optional<scn::seed_range> seeds;
+  std::optional<scn::shard_spec> shard;
+  std::string error;
+  if (!f.seeds.empty() && !(seeds = scn::parse_seed_range(f.seeds, error))) {
+    std::cerr << "eachare-sim: " << error << '\n';
+    return exit_invalid;
+  }
+  if (!f.shard.empty() && !(shard = scn::parse_shard(f.shard, error))) {
+    std::cerr << "eachare-sim: " << error << '\n';
+    return exit_invalid;
+  }
+  const auto size = scn::sweep_size(f.files.size(), seeds);
+  if (!size) {
+    std::cerr << "eachare-sim: " << f.files.size() << " files x " << seeds->count()
+              << " seeds is more than " << scn::max_sweep_runs << " runs\n";
+    return exit_invalid;
+  }
   const auto all = load_all(f.files, f.max_scenario_bytes);
   if (!all) return exit_invalid;
 
@@ -169,6 +275,11 @@ int run(const run_flags& f) {
   if (consoles && all->size() != 1) {
     std::cerr << "eachare-sim: --console and --console-dir take exactly one scenario file, got "
               << all->size() << '\n';
+    return exit_invalid;
+  }
+  if (consoles && seeds && seeds->count() > 1) {
+    std::cerr << "eachare-sim: --console and --console-dir take exactly one run, got --seeds "
+              << seeds->text() << " (use --seed)\n";
     return exit_invalid;
   }
   if (!f.console_peer.empty()) {
@@ -197,6 +308,16 @@ int run(const run_flags& f) {
   // With --console the transcript is stdout, so the summary moves to stderr.
   std::ostream& summary = console_peer ? std::cerr : std::cout;
 
+  scn::sweep_info sweep;
+  sweep.files = f.files;
+  sweep.seeds = seeds ? seeds->text() : f.seed;
+  sweep.seeds_per_file = seeds ? seeds->count() : 1;
+  sweep.runs = static_cast<std::size_t>(*size);
+  sweep.shard = shard.value_or(scn::shard_spec{});
+  const auto plan = scn::plan_sweep(f.files.size(), seeds, seed, sweep.shard);
+  const unsigned jobs = f.jobs > 0 ? f.jobs : eachare::cli::default_jobs();
+  const bool parallel = jobs > 1 && plan.size() > 1;
+
   std::ofstream trace;
   if (!f.trace.empty()) {
     trace.open(f.trace, std::ios::binary | std::ios::trunc);
@@ -206,17 +327,25 @@ int run(const run_flags& f) {
     }
   }
   const bool tty = isatty(STDERR_FILENO) == 1 && !f.quiet;
+  // One run: the virtual-time progress line; several: the sweep's bar.
+  std::optional<progress_line> single_progress;
+  if (plan.size() == 1) single_progress.emplace((*all)[plan.front().file].name, tty);
+  sweep_progress bar(plan.size(), tty && plan.size() > 1);
 
-  std::vector<scn::report_entry> entries;
-  for (const auto& s : *all) {
+  // Runs on a pool thread (or this one): everything it touches is its own but the scenario, which
+  // run() only reads. Sequential runs stream their trace; parallel ones buffer it for ordering.
+  const std::function<run_output(std::size_t)> work = [&](std::size_t i) {
+    const auto& s = (*all)[plan[i].file];
+    const auto run_seed = plan[i].seed;
+    run_output out;
     scn::run_options options;
-    options.seed = seed;
-    std::vector<std::vector<std::string>> transcripts;
+    options.seed = run_seed;
+    // Consoles come with exactly one run, which runs on this thread.
     if (consoles) {
       if (!f.console_dir.empty()) {
-        transcripts.resize(s.peers.size());
-        for (std::size_t i = 0; i < s.peers.size(); ++i) {
-          options.console_peers.push_back(static_cast<scn::peer_index>(i));
+        out.transcripts.resize(s.peers.size());
+        for (std::size_t p = 0; p < s.peers.size(); ++p) {
+          options.console_peers.push_back(static_cast<scn::peer_index>(p));
         }
       } else {
         options.console_peers.push_back(*console_peer);
@@ -226,67 +355,144 @@ int run(const run_flags& f) {
           std::cout.write(line.data(), static_cast<std::streamsize>(line.size()));
           std::cout.put('\n');
         }
-        if (!transcripts.empty()) transcripts[p].emplace_back(line);
+        if (!out.transcripts.empty()) out.transcripts[p].emplace_back(line);
       };
     }
+    auto write_trace_line = [&trace](std::string_view line) {
+      trace.write(line.data(), static_cast<std::streamsize>(line.size()));
+      trace.put('\n');
+    };
+    auto buffer_trace_line = [&out](std::string_view line) {
+      out.trace.append(line);
+      out.trace.push_back('\n');
+    };
     if (trace.is_open()) {
       // A header line per scenario, so one file can hold the traces of several.
-      trace << "{\"scenario\":" << nlohmann::json(s.name).dump()
-            << ",\"file\":" << nlohmann::json(s.file).dump()
-            << ",\"seed\":" << seed.value_or(s.seed) << "}\n";
-      options.trace_sink = [&trace](std::string_view line) {
-        trace.write(line.data(), static_cast<std::streamsize>(line.size()));
-        trace.put('\n');
-      };
-    }
-    scn::report_entry e;
-    e.program = f.program;
-    {
-      progress_line progress(s.name, tty);
-      options.progress = [&progress](scn::duration now, scn::duration end) {
-        progress.update(now, end);
-      };
-      const auto t0 = std::chrono::steady_clock::now();
-      e.result = scn::run(s, options);
-      e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      e.peak_rss_bytes = peak_rss_bytes();
-      if (f.check_determinism) {
-        scn::run_options again;
-        again.seed = seed;
-        again.progress = options.progress;
-        e.second_trace_hash = scn::run(s, again).trace_hash;
+      const std::string header = "{\"scenario\":" + nlohmann::json(s.name).dump() +
+                                 ",\"file\":" + nlohmann::json(s.file).dump() +
+                                 ",\"seed\":" + std::to_string(run_seed.value_or(s.seed)) + "}";
+      if (parallel) {
+        buffer_trace_line(header);
+        options.trace_sink = buffer_trace_line;
+      } else {
+        write_trace_line(header);
+        options.trace_sink = write_trace_line;
       }
     }
-    std::cout.flush();
-    for (std::size_t i = 0; i < transcripts.size(); ++i) {
-      std::string text;
-      for (const auto& l : transcripts[i]) text += l + '\n';
-      const auto path =
-          (std::filesystem::path(f.console_dir) / (s.peers[i].name + ".txt")).string();
-      if (!write_file(path, text)) return exit_invalid;
+    if (single_progress) {
+      options.progress = [&single_progress](scn::duration now, scn::duration end) {
+        single_progress->update(now, end);
+      };
     }
-    const auto text = f.quiet ? scn::quiet_summary(e) : scn::text_summary(e);
-    summary << text;
-    if (!f.quiet) summary << '\n';
-    summary.flush();
-    entries.push_back(std::move(e));
-  }
+    auto& e = out.entry;
+    e.program = f.program;
+    const auto t0 = std::chrono::steady_clock::now();
+    e.result = scn::run(s, options);
+    e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    e.peak_rss_bytes = peak_rss_bytes();
+    e.run_index = plan[i].index;
+    if (f.check_determinism) {
+      scn::run_options again;
+      again.seed = run_seed;
+      again.progress = options.progress;
+      e.second_trace_hash = scn::run(s, again).trace_hash;
+    }
+    return out;
+  };
 
-  std::size_t ok = 0;
-  for (const auto& e : entries) ok += e.ok() ? 1 : 0;
-  const int rc = ok == entries.size() ? exit_ok : exit_failed;
-  if (entries.size() > 1 && !f.quiet) {
-    summary << entries.size() << " scenarios: " << ok << " as expected";
-    if (ok != entries.size()) summary << ", " << entries.size() - ok << " not";
-    summary << '\n';
+  std::vector<scn::report_entry> entries;
+  std::size_t not_ok = 0;
+  bool transcript_failed = false;
+  const std::function<void(std::size_t, run_output &&)> deliver = [&](std::size_t i,
+                                                                      run_output&& out) {
+    if (!out.trace.empty())
+      trace.write(out.trace.data(), static_cast<std::streamsize>(out.trace.size()));
+    if (single_progress) single_progress.reset();  // clears its line before the summary
+    std::cout.flush();
+    const auto& s = (*all)[plan[i].file];
+    for (std::size_t p = 0; p < out.transcripts.size(); ++p) {
+      std::string text;
+      for (const auto& l : out.transcripts[p]) text += l + '\n';
+      const auto path =
+          (std::filesystem::path(f.console_dir) / (s.peers[p].name + ".txt")).string();
+      if (!write_file(path, text)) transcript_failed = true;
+    }
+    not_ok += out.entry.ok() ? 0 : 1;
+    if (!sweep.swept()) bar.clear();
+    print_entry(summary, out.entry, sweep, f.quiet);
+    entries.push_back(std::move(out.entry));
+  };
+  const std::function<void(std::size_t)> tick = [&](std::size_t done) { bar.update(done, not_ok); };
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    eachare::cli::run_ordered<run_output>(plan.size(), parallel ? jobs : 1, work, deliver, tick);
+  } catch (const std::exception& e) {
+    bar.clear();
+    std::cerr << "eachare-sim: a run stopped with an error: " << e.what() << '\n';
+    return exit_failed;
   }
-  if (!f.report_json.empty() && !write_file(f.report_json, scn::json_report(entries, rc))) {
+  bar.clear();
+  if (transcript_failed) return exit_invalid;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const int rc = scn::exit_code_of(entries);
+  print_summary(summary, entries, sweep, f.quiet);
+  if (plan.size() > 1 && !f.quiet) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "%zu runs in %.2f s of wall time with --jobs %u, peak RSS %llu MiB\n",
+                  plan.size(), wall, parallel ? jobs : 1u,
+                  static_cast<unsigned long long>(peak_rss_bytes() >> 20));
+    summary << line;
+    summary.flush();
+  }
+  if (!f.report_json.empty() && !write_file(f.report_json, scn::json_report(entries, rc, sweep))) {
     return exit_invalid;
   }
-  if (!f.report_junit.empty() && !write_file(f.report_junit, scn::junit_report(entries))) {
+  if (!f.report_junit.empty() && !write_file(f.report_junit, scn::junit_report(entries, sweep))) {
     return exit_invalid;
   }
   return rc;
+}
+
+struct merge_flags {
+  std::string program = "eachare-sim";  // argv[0], for the replay lines
+  std::vector<std::string> reports;
+  std::string report_json;
+  std::string report_junit;
+  bool quiet = false;
+};
+
+// `merge`: the shard reports of one sweep back into what the unsharded run prints and writes.
+int merge(const merge_flags& f) {
+  std::vector<scn::report_file> files;
+  for (const auto& path : f.reports) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      std::cerr << "eachare-sim: cannot read " << path << '\n';
+      return exit_invalid;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    files.push_back({path, text.str()});
+  }
+  std::vector<std::string> errors;
+  const auto merged = scn::merge_reports(files, errors);
+  if (!merged) {
+    for (const auto& e : errors) std::cerr << "eachare-sim merge: " << e << '\n';
+    return exit_invalid;
+  }
+  // The replay lines name this program, as the shards' own summaries did theirs.
+  auto entries = merged->entries;
+  for (auto& e : entries) e.program = f.program;
+  for (const auto& e : entries) print_entry(std::cout, e, merged->sweep, f.quiet);
+  print_summary(std::cout, entries, merged->sweep, f.quiet);
+  if (!f.report_json.empty() && !write_file(f.report_json, merged->json)) return exit_invalid;
+  if (!f.report_junit.empty() &&
+      !write_file(f.report_junit, scn::junit_report(entries, merged->sweep))) {
+    return exit_invalid;
+  }
+  return merged->exit_code;
 }
 
 }  // namespace
@@ -297,7 +503,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 every scenario as expected; 1 a check failed (or an expect: fail scenario "
-      "passed); 2 a scenario file is invalid (nothing runs).\nScenario format: docs/scenarios.md");
+      "passed); 2 a scenario file is invalid (nothing runs), a flag is wrong, or merge refused its "
+      "reports.\nScenario format and flags: docs/scenarios.md; sweeps and shards: docs/sweeps.md");
 
   run_flags flags;
   if (argc > 0 && argv[0] != nullptr && argv[0][0] != '\0') flags.program = argv[0];
@@ -321,6 +528,34 @@ int main(int argc, char** argv) {
                                      std::to_string(scn::default_max_scenario_bytes) + " = 16 MiB)";
   run_cmd->add_option("--max-scenario-bytes", flags.max_scenario_bytes, max_bytes_help)
       ->check(CLI::PositiveNumber);
+  auto* seeds_opt = run_cmd->add_option(
+      "--seeds", flags.seeds,
+      "run every file at every seed: N (seeds 1..N) or A..B; prints a sweep summary listing each "
+      "run that did not go as expected with its replay command");
+  run_cmd->get_option("--seed")->excludes(seeds_opt);
+  run_cmd
+      ->add_option("--jobs,-j", flags.jobs,
+                   "runs at once, one thread each (default: the number of cores); output and "
+                   "reports are the same whatever N is")
+      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--shard", flags.shard,
+                      "run only the I-th of N shares of the (file, seed) runs, I counted from 1 "
+                      "(run k belongs to shard k mod N + 1); join the shards' --report-json "
+                      "files with `eachare-sim merge`");
+
+  merge_flags mflags;
+  mflags.program = flags.program;
+  auto* merge_cmd = app.add_subcommand(
+      "merge",
+      "join the JSON reports of a sweep's shards into the summary and reports of the "
+      "whole sweep");
+  merge_cmd->add_option("REPORT", mflags.reports, "JSON reports written by run --report-json")
+      ->required();
+  merge_cmd->add_option("--report-json", mflags.report_json,
+                        "write the merged JSON report to this file");
+  merge_cmd->add_option("--report-junit", mflags.report_junit,
+                        "write the merged JUnit XML report to this file");
+  merge_cmd->add_flag("-q,--quiet", mflags.quiet, "print only runs that did not go as expected");
 
   std::vector<std::string> validate_files;
   std::uint64_t validate_max_bytes = scn::default_max_scenario_bytes;
@@ -337,5 +572,6 @@ int main(int argc, char** argv) {
   }
   if (*validate_cmd) return validate(validate_files, validate_max_bytes);
   if (*run_cmd) return run(flags);
+  if (*merge_cmd) return merge(mflags);
   return exit_invalid;
 }

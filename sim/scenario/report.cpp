@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -155,13 +156,45 @@ std::string quiet_summary(const report_entry& e) {
   return e.ok() ? "" : text_summary(e);
 }
 
+namespace {
+
+// A report that is not part of a sweep: the files of its entries, each at its own seed, whole.
+sweep_info plain_sweep(const std::vector<report_entry>& entries) {
+  sweep_info info;
+  for (const auto& e : entries) {
+    if (std::find(info.files.begin(), info.files.end(), e.result.file) == info.files.end()) {
+      info.files.push_back(e.result.file);
+    }
+  }
+  info.runs = entries.size();
+  return info;
+}
+
+}  // namespace
+
 std::string json_report(const std::vector<report_entry>& entries, int exit_code) {
+  return json_report(entries, exit_code, plain_sweep(entries));
+}
+
+std::string junit_report(const std::vector<report_entry>& entries) {
+  return junit_report(entries, plain_sweep(entries));
+}
+
+std::string json_report(const std::vector<report_entry>& entries, int exit_code,
+                        const sweep_info& sweep) {
   nlohmann::ordered_json root;
   root["exit_code"] = exit_code;
+  root["sweep"] = {{"files", sweep.files},
+                   {"seeds", sweep.seeds},
+                   {"seeds_per_file", sweep.seeds_per_file},
+                   {"runs", sweep.runs},
+                   {"shard", sweep.shard.text()},
+                   {"runs_in_report", entries.size()}};
   auto& list = root["scenarios"] = nlohmann::ordered_json::array();
   for (const auto& e : entries) {
     const auto& r = e.result;
     nlohmann::ordered_json j;
+    j["run"] = e.run_index;
     j["name"] = r.name;
     j["description"] = r.description;
     j["file"] = r.file;
@@ -211,7 +244,7 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code)
   return root.dump(2) + "\n";
 }
 
-std::string junit_report(const std::vector<report_entry>& entries) {
+std::string junit_report(const std::vector<report_entry>& entries, const sweep_info& sweep) {
   std::size_t tests = 0;
   std::size_t failures = 0;
   std::ostringstream body;
@@ -220,7 +253,10 @@ std::string junit_report(const std::vector<report_entry>& entries) {
     std::size_t suite_tests = 0;
     std::size_t suite_failures = 0;
     std::ostringstream cases;
-    const std::string cls = "scenario." + r.name;
+    // A sweep runs each file at many seeds: the seed keeps suites and classnames distinct.
+    const std::string suite = sweep.swept() ? r.name + " seed " + std::to_string(r.seed) : r.name;
+    const std::string cls =
+        "scenario." + r.name + (sweep.swept() ? ".seed_" + std::to_string(r.seed) : "");
     auto testcase = [&](const std::string& name, bool failed, const std::string& message,
                         const std::string& text) {
       ++suite_tests;
@@ -263,11 +299,12 @@ std::string junit_report(const std::vector<report_entry>& entries) {
     failures += suite_failures;
     char wall[32];
     std::snprintf(wall, sizeof wall, "%.3f", e.wall_seconds);
-    body << "  <testsuite name=\"" << xml_escape(r.name) << "\" tests=\"" << suite_tests
+    body << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << suite_tests
          << "\" failures=\"" << suite_failures << "\" errors=\"0\" time=\"" << wall << "\">\n"
          << "    <properties>\n"
          << "      <property name=\"file\" value=\"" << xml_escape(r.file) << "\"/>\n"
          << "      <property name=\"seed\" value=\"" << r.seed << "\"/>\n"
+         << "      <property name=\"run\" value=\"" << e.run_index << "\"/>\n"
          << "      <property name=\"trace_hash\" value=\"" << hash_text(r.trace_hash) << "\"/>\n"
          << "    </properties>\n"
          << cases.str() << "  </testsuite>\n";

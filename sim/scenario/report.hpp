@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/scenario/runner.hpp"
+#include "sim/scenario/sweep.hpp"
 
 namespace eachare::scenario {
 
@@ -23,6 +24,9 @@ struct report_entry {
   std::string program = "eachare-sim";
   // --check-determinism: the second run's trace hash (compared with result.trace_hash).
   std::optional<std::uint64_t> second_trace_hash;
+  // Position of this run in its whole sweep (every shard counted): reports of shards merge in
+  // this order. A plain `run a.yaml b.yaml` numbers its scenarios 0, 1, ...
+  std::size_t run_index = 0;
 
   bool deterministic() const {
     return !second_trace_hash || *second_trace_hash == result.trace_hash;
@@ -47,5 +51,24 @@ std::string quiet_summary(const report_entry& e);
 
 std::string json_report(const std::vector<report_entry>& entries, int exit_code);
 std::string junit_report(const std::vector<report_entry>& entries);
+
+// What a report covers: the whole sweep it belongs to and the share of it this report holds. The
+// JSON report carries it (`"sweep"`), so `eachare-sim merge` can tell shards of one sweep apart
+// from other reports and find missing runs.
+struct sweep_info {
+  std::vector<std::string> files;  // as given on the command line, in order
+  std::string seeds;               // "1..1000" (--seeds), "7" (--seed), "" (each file's own)
+  std::uint64_t seeds_per_file = 1;
+  std::size_t runs = 0;  // in the whole sweep
+  shard_spec shard;
+
+  // More than one seed per file: run names in JUnit carry the seed to stay distinct.
+  bool swept() const { return seeds_per_file > 1; }
+};
+
+// The same reports with the sweep described; entries are written in the order given.
+std::string json_report(const std::vector<report_entry>& entries, int exit_code,
+                        const sweep_info& sweep);
+std::string junit_report(const std::vector<report_entry>& entries, const sweep_info& sweep);
 
 }  // namespace eachare::scenario
