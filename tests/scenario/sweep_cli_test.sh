@@ -23,7 +23,7 @@ rc=0
   --report-json "$tmp/whole.json" --report-junit "$tmp/whole.xml" > "$tmp/whole.txt" || rc=$?
 # failing_check.yaml fails at every seed, so the sweep exits 1.
 [[ $rc -eq 1 ]] || fail "unsharded run exited $rc, expected 1"
-grep -qF "replay: eachare-sim run tests/scenario/data/failing_check.yaml --seed 8" "$tmp/whole.txt" \
+grep -qxF "    replay: $sim run tests/scenario/data/failing_check.yaml --seed 8" "$tmp/whole.txt" \
   || fail "the summary does not list failing_check.yaml seed 8 with its replay command"
 
 pids=()
