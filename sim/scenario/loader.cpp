@@ -62,9 +62,9 @@ const std::vector<std::string_view> network_key_names = {"delay",
                                                          "bandwidth_bytes_per_s",
                                                          "timeout_ms"};
 
-const char* const top_keys[] = {"name",        "description", "seed",  "ep",
-                                "duration_ms", "expect",      "peers", "files",
-                                "network",     "timeline",    "checks"};
+const char* const top_keys[] = {"name",        "description", "seed",   "ep",
+                                "duration_ms", "expect",      "peers",  "files",
+                                "network",     "timeline",    "checks", "implementations"};
 
 template <typename Range>
 std::string join_range(const Range& words) {
@@ -657,8 +657,8 @@ class reader {
       fail(n, "expected at most " + std::to_string(max_peers) + " peers, got " +
                   std::to_string(n.size()));
     }
-    const std::vector<std::string_view> keys = {"name",       "address", "neighbors",
-                                                "neighbours", "ep",      "start"};
+    const std::vector<std::string_view> keys = {"name", "address", "neighbors", "neighbours",
+                                                "ep",   "start",   "impl",      "graded"};
     std::vector<std::vector<entry>> maps;
     std::vector<YAML::Node> nodes;
     std::set<std::string> addresses;
@@ -690,6 +690,19 @@ class reader {
       }
       if (const auto* e = find(m, "ep")) p.ep = ep(e->value);
       if (const auto* e = find(m, "start")) p.start = boolean(e->value, "start");
+      if (const auto* e = find(m, "graded")) p.graded = boolean(e->value, "graded");
+      if (const auto* e = find(m, "impl")) {
+        const auto name = text(e->value, "an implementation name");
+        for (std::size_t k = 0; k < s.implementations.size(); ++k) {
+          if (s.implementations[k].name == name) p.impl = k;
+        }
+        if (!p.impl) {
+          std::string known;
+          for (const auto& im : s.implementations) known += (known.empty() ? "" : ", ") + im.name;
+          fail(e->value, "unknown implementation '" + name + "' (declared under " +
+                             "'implementations': " + (known.empty() ? "none" : known) + ")");
+        }
+      }
       p.where = {item.Mark().line + 1, item.Mark().column + 1};
       names_.emplace(p.name, static_cast<peer_index>(s.peers.size()));
       s.peers.push_back(std::move(p));
@@ -706,6 +719,56 @@ class reader {
       auto list = selector(e->value, s, e->key);
       std::erase(list, static_cast<peer_index>(i));  // a neighbours file never lists its owner
       s.peers[i].neighbours = std::move(list);
+    }
+  }
+
+  void implementations(const YAML::Node& n, scenario& s) const {
+    if (n.IsNull()) return;
+    if (!n.IsMap()) {
+      fail(n, "expected a mapping NAME: {cmd, cwd, env, pty} for 'implementations', got " +
+                  describe(n));
+    }
+    for (const auto& kv : n) {
+      const YAML::Node k = kv.first;
+      const std::string name = text(k, "an implementation name");
+      if (!is_peer_word(name)) {
+        fail(k, "expected an implementation name made of letters, digits, '_', '-' or '.', got " +
+                    describe(k));
+      }
+      for (const auto& im : s.implementations) {
+        if (im.name == name) fail(k, "duplicate implementation '" + name + "'");
+      }
+      const std::string ctx = "implementation '" + name + "'";
+      const auto m = mapping(kv.second, ctx, {"cmd", "cwd", "env", "pty"});
+      implementation_spec im;
+      im.name = name;
+      im.where = {k.Mark().line + 1, k.Mark().column + 1};
+      const auto& cmd = require(m, kv.second, "cmd", ctx);
+      if (!cmd.value.IsSequence() || cmd.value.size() == 0) {
+        fail(cmd.value, "expected a non-empty list of words for 'cmd', got " + describe(cmd.value));
+      }
+      bool has_addr = false;
+      for (const auto& w : cmd.value) {
+        im.cmd.push_back(text(w, "a word of 'cmd'"));
+        has_addr = has_addr || im.cmd.back().find("{addr}") != std::string::npos;
+      }
+      if (!has_addr) {
+        fail(cmd.value,
+             "expected {addr} in some word of 'cmd' (the program must be told its "
+             "address; {neighbours} and {shared} are filled in too)");
+      }
+      if (const auto* e = find(m, "cwd")) im.cwd = text(e->value, "a directory for 'cwd'");
+      if (const auto* e = find(m, "pty")) im.pty = boolean(e->value, "pty");
+      if (const auto* e = find(m, "env")) {
+        if (!e->value.IsMap()) {
+          fail(e->value, "expected a mapping NAME: value for 'env', got " + describe(e->value));
+        }
+        for (const auto& ev : e->value) {
+          im.env.emplace_back(text(ev.first, "an environment variable name"),
+                              text(ev.second, "an environment variable value"));
+        }
+      }
+      s.implementations.push_back(std::move(im));
     }
   }
 
@@ -1191,6 +1254,10 @@ class reader {
         else
           fail(e->value, "expected pass or fail for 'expect', got " + describe(e->value));
       }
+    });
+    // Implementations first: peers name them.
+    attempt([&] {
+      if (const auto* e = find(m, "implementations")) implementations(e->value, s);
     });
     const bool peers_ok = attempt([&] { peers(require(m, root, "peers", ctx).value, s); });
     attempt([&] {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "node/protocol/message.hpp"
@@ -51,6 +52,22 @@ struct peer_spec {
   std::vector<peer_index> neighbours;
   std::optional<int> ep;  // per-peer override of scenario::ep
   bool start = true;      // false: an address others know, never started (unless a step starts it)
+  // An external program runs this peer: index into scenario::implementations.
+  std::optional<std::size_t> impl;
+  // `graded: true`: under `eachare-sim grade` this peer runs the implementation being graded.
+  bool graded = false;
+  source_mark where;
+};
+
+// `implementations: {NAME: {cmd: [...], cwd: DIR, env: {...}, pty: true}}`: how to start an
+// external EACHare program. The words of cmd may hold {addr}, {neighbours} and {shared}, filled in
+// per peer; some word holds {addr} (the loader checks it).
+struct implementation_spec {
+  std::string name;
+  std::vector<std::string> cmd;
+  std::string cwd;  // empty: the working directory of eachare-sim
+  std::vector<std::pair<std::string, std::string>> env;
+  bool pty = true;  // false: pipes instead of a pseudo-terminal
   source_mark where;
 };
 
@@ -184,6 +201,7 @@ struct scenario {
 
   std::optional<generated_peers> generated;  // set when `peers:` was a mapping
   std::vector<peer_spec> peers;              // always filled (generated ones expanded)
+  std::vector<implementation_spec> implementations;
   std::vector<file_spec> files;
   network_spec network;
   std::vector<step> timeline;

@@ -195,6 +195,47 @@ TEST(ScenarioLoader, SeedMayBeFortyHexDigits) {
 // ---- bad input: one test per case, exact position and message
 // ------------------------------------
 
+TEST(ScenarioLoader, ReadsImplementationsAndPerPeerImplAndGraded) {
+  const auto s = load_string(R"(name: ext
+duration_ms: 1000
+implementations:
+  fixture:
+    cmd: [python3, peer.py, "{addr}", "{neighbours}", "{shared}"]
+    cwd: /tmp
+    env: {PYTHONUNBUFFERED: "1"}
+    pty: false
+peers:
+  - {name: a, impl: fixture, graded: true}
+  - {name: b}
+)",
+                             "t.yaml");
+  ASSERT_EQ(s.implementations.size(), 1u);
+  const auto& im = s.implementations[0];
+  EXPECT_EQ(im.name, "fixture");
+  EXPECT_EQ(im.cmd.size(), 5u);
+  EXPECT_EQ(im.cmd[2], "{addr}");
+  EXPECT_EQ(im.cwd, "/tmp");
+  ASSERT_EQ(im.env.size(), 1u);
+  EXPECT_EQ(im.env[0].first, "PYTHONUNBUFFERED");
+  EXPECT_FALSE(im.pty);
+  EXPECT_EQ(s.peers[0].impl, std::optional<std::size_t>(0));
+  EXPECT_TRUE(s.peers[0].graded);
+  EXPECT_FALSE(s.peers[1].impl);
+  EXPECT_FALSE(s.peers[1].graded);
+}
+
+TEST(ScenarioLoaderErrors, ImplementationWithoutAddrOrUnknownImpl) {
+  EXPECT_EQ(error_of("name: t\nduration_ms: 1\nimplementations:\n  x: {cmd: [prog, \"{shared}\"]}\n"
+                     "peers: [{name: a}]\n"),
+            "t.yaml:4:12: expected {addr} in some word of 'cmd' (the program must be told its "
+            "address; {neighbours} and {shared} are filled in too)");
+  EXPECT_EQ(error_of("name: t\nduration_ms: 1\npeers: [{name: a, impl: nope}]\n"),
+            "t.yaml:3:25: unknown implementation 'nope' (declared under 'implementations': none)");
+  EXPECT_EQ(
+      error_of("name: t\nduration_ms: 1\nimplementations:\n  x: {cwd: /}\npeers: [{name: a}]\n"),
+      "t.yaml:4:6: missing required key 'cmd' in implementation 'x'");
+}
+
 TEST(ScenarioLoaderErrors, YamlSyntaxError) {
   EXPECT_EQ(error_of("name: x\nduration_ms: 1000\npeers: {count: 3\n"),
             "t.yaml:4:1: invalid YAML: end of map flow not found");
@@ -210,7 +251,7 @@ TEST(ScenarioLoaderErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("name: x\ndureation_ms: 1000\nduration_ms: 1\npeers: {count: 1}\n"),
             "t.yaml:2:1: unknown key 'dureation_ms' in the scenario (expected one of: name, "
             "description, seed, ep, duration_ms, expect, peers, files, network, timeline, "
-            "checks)");
+            "checks, implementations)");
 }
 
 TEST(ScenarioLoaderErrors, DuplicateKey) {
@@ -308,7 +349,7 @@ TEST(ScenarioLoaderErrors, UnknownNeighbour) {
 TEST(ScenarioLoaderErrors, UnknownPeerKey) {
   EXPECT_EQ(error_of("name: x\nduration_ms: 1\npeers:\n  - {name: a, port: 5}\n"),
             "t.yaml:4:15: unknown key 'port' in a peer (expected one of: name, address, "
-            "neighbors, neighbours, ep, start)");
+            "neighbors, neighbours, ep, start, impl, graded)");
 }
 
 TEST(ScenarioLoaderErrors, MissingStepAt) {
