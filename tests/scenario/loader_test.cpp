@@ -717,9 +717,10 @@ TEST(ScenarioLoaderErrors, ReportsEveryUnknownTopLevelKey) {
   EXPECT_EQ(error_of("name: x\ndureation_ms: 1\nduration_ms: 1\npeer: 3\npeers: {count: 1}\n"),
             "t.yaml:2:1: unknown key 'dureation_ms' in the scenario (expected one of: name, "
             "description, seed, ep, duration_ms, expect, peers, files, network, timeline, "
-            "checks)\n"
+            "checks, implementations)\n"
             "t.yaml:4:1: unknown key 'peer' in the scenario (expected one of: name, description, "
-            "seed, ep, duration_ms, expect, peers, files, network, timeline, checks)");
+            "seed, ep, duration_ms, expect, peers, files, network, timeline, checks, "
+            "implementations)");
 }
 
 TEST(ScenarioLoaderErrors, BadPeersSkipTheSectionsThatNameThem) {
