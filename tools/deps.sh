@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages eachare needs, only those that are missing (apt-get as root).
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config python3 libboost-dev libyaml-cpp-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+          parallel)  # parallel: GNU parallel, for the sweep recipe's test (tests/cluster)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
