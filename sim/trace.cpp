@@ -1,7 +1,10 @@
 #include "sim/trace.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <variant>
 
+#include "node/core/command.hpp"
 #include "node/core/errors.hpp"
 
 namespace eachare::sim {
@@ -92,6 +95,24 @@ std::string_view to_string(trace_kind k) {
   return "unknown";
 }
 
+bool kind_has_value(trace_kind k) {
+  switch (k) {
+    case trace_kind::dropped:
+    case trace_kind::duplicated:
+    case trace_kind::partitioned:
+    case trace_kind::search_results:
+    case trace_kind::download_finished:
+    case trace_kind::chunk_size_changed:
+    case trace_kind::command:
+    case trace_kind::partition:
+    case trace_kind::converged:
+    case trace_kind::diverged:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::uint64_t trace_hash::fold_detail(std::string_view detail) {
   std::uint64_t d = 14695981039346656037ull;
   for (unsigned char c : detail) {
@@ -154,20 +175,50 @@ void append_field(std::string& out, std::string_view key, std::uint64_t v) {
 
 }  // namespace
 
-std::string trace_jsonl_writer::format(const trace_event& e, const address_book& book) {
+namespace {
+
+// The menu command behind a `command` event's value (its index in eachare::command).
+std::string_view command_name(std::uint64_t index) {
+  static constexpr std::string_view names[] = {"list_peers", "hello",          "get_peers",
+                                               "list_local", "search",         "download",
+                                               "show_stats", "set_chunk_size", "bye"};
+  static_assert(std::size(names) == std::variant_size_v<eachare::command>);
+  return index < std::size(names) ? names[index] : std::string_view("unknown");
+}
+
+}  // namespace
+
+std::string trace_jsonl_writer::format(const trace_event& e, const address_book& book,
+                                       const trace_names* names) {
   std::string out;
   out.reserve(160);
   out += "{\"t_ns\":";
   out += std::to_string(e.time.count());
   out += ",\"kind\":";
   append_json_string(out, to_string(e.kind));
-  if (e.node != no_node) append_field(out, "node", e.node);
+  if (e.node != no_node) {
+    append_field(out, "node", e.node);
+    if (names != nullptr && names->node) {
+      const auto n = names->node(e.node);
+      if (!n.empty()) {
+        out += ",\"name\":";
+        append_json_string(out, n);
+      }
+    }
+  }
   if (e.peer != no_peer) {
     out += ",\"peer\":";
     if (e.peer < book.size()) {
       append_json_string(out, book.name(e.peer));
     } else {
       out += std::to_string(e.peer);
+    }
+    if (names != nullptr && names->peer) {
+      const auto n = names->peer(e.peer);
+      if (!n.empty()) {
+        out += ",\"peer_name\":";
+        append_json_string(out, n);
+      }
     }
   }
   if (e.has_type) {
@@ -185,7 +236,11 @@ std::string trace_jsonl_writer::format(const trace_event& e, const address_book&
     out += ",\"error\":";
     append_json_string(out, make_error_code(static_cast<errc>(e.error)).message());
   }
-  if (e.value != 0) append_field(out, "value", e.value);
+  if (e.value != 0 || kind_has_value(e.kind)) append_field(out, "value", e.value);
+  if (e.kind == trace_kind::command) {
+    out += ",\"command\":";
+    append_json_string(out, command_name(e.value));
+  }
   if (!e.detail.empty()) {
     out += ",\"detail\":";
     // A partition's sides are kept whole: pictures shade lanes from them.
@@ -206,7 +261,7 @@ std::string trace_jsonl_writer::format(const trace_event& e, const address_book&
 }
 
 void trace_jsonl_writer::on_trace_event(const trace_event& e) {
-  line_ = format(e, book_);
+  line_ = format(e, book_, names_.node || names_.peer ? &names_ : nullptr);
   sink_(line_);
 }
 

@@ -68,11 +68,14 @@ enum class trace_kind : std::uint8_t {
                    // as node-id ranges: groups "0-4|5,7", one-way "0,1>3" (lines 0,1 -> 3 cut)
   heal,            //
   network_change,  // set_network / set_faults
-  converged,       // every live peer lists every other live peer ONLINE (from now)
-  diverged,        // it no longer holds
+  converged,       // every live peer lists every other live peer ONLINE (from now); value = live
+                   // peers
+  diverged,        // it no longer holds; value = live peers
 };
 
 std::string_view to_string(trace_kind k);
+// Whether `value` means something for events of kind k (then it is written even when 0).
+bool kind_has_value(trace_kind k);
 
 struct trace_event {
   duration time{0};
@@ -170,20 +173,35 @@ class trace {
 };
 
 // One JSON object per event, handed to `sink` without a trailing newline. Addresses are printed
-// as text through the book. sim/ does no file I/O: the runner's sink writes the lines.
-// Example: {"t_ns":1000000,"kind":"delivered","node":3,"peer":"127.0.0.1:9002","type":"HELLO",
+// as text through the book. "t_ns" and "kind" are always there, "node" whenever the event
+// happened at a node (node 0 included), "status" for peer_added/peer_updated, "value" for the
+// kinds that define one (0 included: kind_has_value), "command" (the command's name) for command
+// events; every other field only when it is not zero or empty. docs/scenarios.md lists them all.
+// sim/ does no file I/O: the runner's sink writes the lines. Example:
+// {"t_ns":1000000,"kind":"delivered","node":3,"peer":"127.0.0.1:9002","type":"HELLO",
 //           "id":7,"sender_clock":4,"clock":5}
+// Scenario names for the writer: `node` names a node id, `peer` the node listening at an
+// interned address ("" when the address is nobody's, e.g. an injected origin).
+struct trace_names {
+  std::function<std::string_view(node_id)> node;
+  std::function<std::string_view(peer_id)> peer;
+};
+
 class trace_jsonl_writer final : public trace_listener {
  public:
-  trace_jsonl_writer(const address_book& book, std::function<void(std::string_view line)> sink)
-      : book_(book), sink_(std::move(sink)) {}
+  trace_jsonl_writer(const address_book& book, std::function<void(std::string_view line)> sink,
+                     trace_names names = {})
+      : book_(book), sink_(std::move(sink)), names_(std::move(names)) {}
   void on_trace_event(const trace_event& e) override;
-  // The line for one event (no newline); exposed for tests and for the runner's own use.
-  static std::string format(const trace_event& e, const address_book& book);
+  // The line for one event (no newline); exposed for tests and for the runner's own use. With
+  // names, "name" (the node's) and "peer_name" (the other end's) follow "node" and "peer".
+  static std::string format(const trace_event& e, const address_book& book,
+                            const trace_names* names = nullptr);
 
  private:
   const address_book& book_;
   std::function<void(std::string_view)> sink_;
+  trace_names names_;
   std::string line_;
 };
 

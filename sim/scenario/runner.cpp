@@ -78,7 +78,19 @@ class scenario_run {
     attach_checkers();
     std::unique_ptr<sim::trace_jsonl_writer> writer;
     if (options_.trace_sink) {
-      writer = std::make_unique<sim::trace_jsonl_writer>(world_.book(), options_.trace_sink);
+      sim::trace_names names;
+      names.node = [this](sim::node_id n) -> std::string_view {
+        return n < scenario_.peers.size() ? std::string_view(scenario_.peers[n].name)
+                                          : std::string_view();
+      };
+      names.peer = [this](peer_id p) -> std::string_view {
+        if (p >= world_.book().size()) return {};
+        const auto n = world_.find(world_.book().name(p));
+        return n && *n < scenario_.peers.size() ? std::string_view(scenario_.peers[*n].name)
+                                                : std::string_view();
+      };
+      writer = std::make_unique<sim::trace_jsonl_writer>(world_.book(), options_.trace_sink,
+                                                         std::move(names));
       world_.events().add_listener(*writer);
     }
     world_.events().set_wants_lines(options_.trace_sink != nullptr);

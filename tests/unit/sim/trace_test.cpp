@@ -104,5 +104,40 @@ TEST(TraceJsonlWriter, WritesTheWireLineCutAt200BytesAndPartitionSidesWhole) {
   EXPECT_NE(trace_jsonl_writer::format(p, book).find(sides), std::string::npos);
 }
 
+TEST(TraceJsonlWriter, NamesTheNodeAndThePeerByTheirScenarioNames) {
+  address_book book;
+  book.intern("127.0.0.1:9000");
+  const peer_id outsider = book.intern("10.0.0.1:1");
+  trace_names names;
+  names.node = [](node_id n) { return n == 3 ? std::string_view("p3") : std::string_view(); };
+  names.peer = [](peer_id p) { return p == 0 ? std::string_view("p0") : std::string_view(); };
+  trace_event e = sample();
+  EXPECT_EQ(trace_jsonl_writer::format(e, book, &names),
+            "{\"t_ns\":1000000,\"kind\":\"received\",\"node\":3,\"name\":\"p3\","
+            "\"peer\":\"127.0.0.1:9000\",\"peer_name\":\"p0\",\"type\":\"GET_PEERS\",\"id\":7,"
+            "\"sender_clock\":4,\"clock\":5}");
+  // An address that is no scenario peer's has no peer_name.
+  e.peer = outsider;
+  EXPECT_EQ(trace_jsonl_writer::format(e, book, &names).find("peer_name"), std::string::npos);
+}
+
+TEST(TraceJsonlWriter, WritesAMeaningfulZeroValueAndTheCommandsName) {
+  address_book book;
+  trace_event e;
+  e.kind = trace_kind::command;
+  e.node = 0;
+  e.value = 0;  // cmd_list_peers
+  EXPECT_EQ(trace_jsonl_writer::format(e, book),
+            "{\"t_ns\":0,\"kind\":\"command\",\"node\":0,\"value\":0,\"command\":\"list_peers\"}");
+  e.value = 2;
+  EXPECT_NE(trace_jsonl_writer::format(e, book).find("\"command\":\"get_peers\""),
+            std::string::npos);
+  e.kind = trace_kind::download_finished;
+  e.value = 0;  // completed
+  EXPECT_NE(trace_jsonl_writer::format(e, book).find("\"value\":0"), std::string::npos);
+  e.kind = trace_kind::crashed;  // no value of its own: left out
+  EXPECT_EQ(trace_jsonl_writer::format(e, book).find("value"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace eachare::sim
