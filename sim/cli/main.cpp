@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -495,6 +496,36 @@ int merge(const merge_flags& f) {
   return merged->exit_code;
 }
 
+// Edit distance between two short words (for "did you mean").
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The subcommand the user most likely meant by `word`, or "" when none is close.
+std::string closest_subcommand(std::string_view word, const std::vector<std::string>& names) {
+  std::string best;
+  std::size_t best_distance = 3;  // more than two edits away is not a typo
+  for (const auto& n : names) {
+    const auto d = edit_distance(word, n);
+    if (d < best_distance || (!word.empty() && n.starts_with(word) && best.empty())) {
+      best = n;
+      best_distance = std::min(d, best_distance);
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -563,6 +594,31 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("FILE", validate_files, "scenario files (YAML)")->required();
   validate_cmd->add_option("--max-scenario-bytes", validate_max_bytes, max_bytes_help)
       ->check(CLI::PositiveNumber);
+
+  run_cmd->footer(
+      "Exit codes: 0 every scenario as expected; 1 a check failed, an expect: fail scenario "
+      "passed, or a run was not deterministic; 2 a scenario file is invalid (nothing runs) or a "
+      "flag is wrong.\nScenario format and flags: docs/scenarios.md");
+  validate_cmd->footer(
+      "Exit codes: 0 every file is valid; 2 a file is invalid or unreadable (its errors on "
+      "stderr, file:line:col each) or a flag is wrong.\nScenario format: docs/scenarios.md");
+
+  // An unknown first word is a mistyped subcommand: name it and suggest the closest one (CLI11
+  // alone would only say that a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    const std::string word = argv[1];
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      std::cerr << "eachare-sim: unknown subcommand '" << word << "'";
+      const auto guess = closest_subcommand(word, names);
+      if (!guess.empty()) std::cerr << "; did you mean '" << guess << "'?";
+      std::cerr << " (subcommands: " << known << "; see eachare-sim --help)\n";
+      return exit_invalid;
+    }
+  }
 
   try {
     app.parse(argc, argv);

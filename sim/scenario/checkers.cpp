@@ -144,8 +144,11 @@ check_result discovery_convergence_checker::finish(sim::world& w) {
   if (first) {
     r.figure = "converged at " + seconds_text(*first) + " virtual, " + seconds_text(*first - mark) +
                " after " + from + ": over the bound of " + seconds_text(within_);
-    r.violation = "converged " + seconds_text(*first - mark) + " after " + from +
-                  ", later than within_ms allows (" + seconds_text(within_) + ")";
+    r.violation = "at " + seconds_text(mark + within_) +
+                  " virtual: the peers had not converged yet. Every live peer listed every other "
+                  "live peer ONLINE only at " +
+                  seconds_text(*first) + " virtual, " + seconds_text(*first - mark) + " after " +
+                  from + ", but within_ms allows " + seconds_text(within_) + ".";
     r.violation_time = mark + within_;
     return r;
   }

@@ -102,7 +102,11 @@ std::string text_summary(const report_entry& e) {
   if (!r.description.empty()) out << "  " << r.description << "\n";
   out << "  " << r.peers << " peers, seed " << r.seed << ", " << seconds_text(r.virtual_time)
       << " of virtual time in " << wall_text(e.wall_seconds) << " of wall time";
-  if (e.peak_rss_bytes > 0) out << ", peak RSS " << count_text(e.peak_rss_bytes >> 20) << " MiB";
+  // getrusage's peak belongs to the whole process: with several scenarios (or --jobs) it covers
+  // every run so far, so the label says so.
+  if (e.peak_rss_bytes > 0) {
+    out << ", peak RSS of the process so far " << count_text(e.peak_rss_bytes >> 20) << " MiB";
+  }
   out << "\n  " << count_text(r.messages_delivered) << " messages delivered";
   if (e.wall_seconds > 0 && r.messages_delivered > 0) {
     out << " ("

@@ -199,6 +199,20 @@ checks:
       << c.violation;
 }
 
+TEST(DiscoveryConvergenceChecker, LateConvergenceIsReportedAsASentence) {
+  std::string late = ring6;
+  late.replace(late.find("within_ms: 5000"), 15, "within_ms: 500");
+  const auto r = run_text(late);
+  const auto& c = check_named(r, "discovery_convergence");
+  ASSERT_FALSE(c.passed);
+  EXPECT_TRUE(
+      c.violation.starts_with("at 0.5 s virtual: the peers had not converged yet. Every "
+                              "live peer listed every other live peer ONLINE only at "))
+      << c.violation;
+  EXPECT_TRUE(c.violation.ends_with(" after the start, but within_ms allows 0.5 s."))
+      << c.violation;
+}
+
 TEST(DiscoveryConvergenceChecker, CountsFromTheLastHeal) {
   const auto r = run_text(R"(name: heal
 duration_ms: 10000
@@ -407,7 +421,8 @@ TEST(ScenarioReport, SummaryShowsPeakRssAndRateOnlyWhenMeasured) {
   e.wall_seconds = 2.0;
   e.peak_rss_bytes = 300ull << 20;
   const auto text = text_summary(e);
-  EXPECT_NE(text.find("of wall time, peak RSS 300 MiB\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("of wall time, peak RSS of the process so far 300 MiB\n"), std::string::npos)
+      << text;
   const auto rate = e.result.messages_delivered / 2;
   EXPECT_NE(text.find("messages delivered (" + std::to_string(rate)), std::string::npos) << text;
   EXPECT_EQ(nlohmann::json::parse(json_report({e}, 0))["scenarios"][0]["peak_rss_bytes"],
