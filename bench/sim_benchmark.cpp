@@ -7,13 +7,23 @@
 // - BM_sim_gossip_round: one gossip round (every peer sends GET_PEERS to 2 peers of its table)
 //   in a fully discovered network (every peer lists every other ONLINE), text codec; counters:
 //   messages and PEER_LIST entries processed per round. Time per iteration = one round.
+// - BM_reference_loop: the bare loop the HELLO storm is measured against (issue 12: the storm
+//   at 100,000 peers should reach 60 % of it): the same ring and the same HELLOs, but only a
+//   vector of Lamport clocks and a binary heap of (time, sequence) events — per message it
+//   ticks the sender, encodes the HELLO line with the project's codec, and on delivery decodes
+//   it and applies max+1. No nodes, tables, transport, observer or trace.
 // The worlds are built once per size and kept between the repetitions Google Benchmark makes.
 // Times are the thread's CPU time (the simulation is single-threaded; on a shared machine wall
 // time also counts other processes): items/s is per core.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
+
+#include "node/protocol/codec.hpp"
 
 #include "bench/sim_world.hpp"
 
@@ -66,6 +76,64 @@ void BM_sim_hello_storm(benchmark::State& state) {
 BENCHMARK(BM_sim_hello_storm)
     ->ArgNames({"peers", "codec", "delay"})
     ->ArgsProduct({{1000, 100000}, {1, 0}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
+
+// One delivery of the reference loop: when, in what order among equal times, to whom, the line.
+struct reference_event {
+  std::uint64_t t_ns;
+  std::uint64_t seq;
+  std::uint32_t to;
+  std::string line;
+};
+
+void BM_reference_loop(benchmark::State& state) {
+  const auto n = static_cast<std::uint32_t>(state.range(0));
+  constexpr std::uint64_t delay_ns = 1'000'000;  // the storm's default network: 1 ms per link
+  std::vector<std::string> origin(n);
+  for (std::uint32_t i = 0; i < n; ++i) origin[i] = ring_address(i);
+  std::vector<std::uint64_t> clock(n, 0);
+  std::vector<reference_event> heap;
+  heap.reserve(2 * static_cast<std::size_t>(n));
+  const auto later = [](const reference_event& a, const reference_event& b) {
+    return a.t_ns != b.t_ns ? a.t_ns > b.t_ns : a.seq > b.seq;
+  };
+  std::uint64_t now = 0;
+  std::uint64_t seq = 0;
+  std::uint64_t delivered = 0;
+  message out;
+  out.body = hello_body{};
+  message in;
+  for (auto _ : state) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      for (const std::uint32_t to : {(i + 1) % n, (i + n - 1) % n}) {
+        out.origin = origin[i];
+        out.clock = ++clock[i];
+        reference_event e{now + delay_ns, seq++, to, {}};
+        encode_to(out, e.line);
+        heap.push_back(std::move(e));
+        std::push_heap(heap.begin(), heap.end(), later);
+      }
+    }
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), later);
+      reference_event e = std::move(heap.back());
+      heap.pop_back();
+      now = e.t_ns;
+      if (!decode(e.line, in).ok()) {
+        state.SkipWithError("the reference loop's HELLO did not decode");
+        return;
+      }
+      clock[e.to] = std::max(clock[e.to], in.clock) + 1;
+      ++delivered;
+    }
+  }
+  benchmark::DoNotOptimize(clock.data());
+  state.SetItemsProcessed(static_cast<std::int64_t>(delivered));
+}
+BENCHMARK(BM_reference_loop)
+    ->ArgName("peers")
+    ->Arg(1000)
+    ->Arg(100000)
     ->Unit(benchmark::kMillisecond);
 
 // Every peer greets every other once (i -> j for j > i: both tables gain the other ONLINE),
