@@ -529,6 +529,11 @@ void world::node_observer::on_download_started(std::string_view name) {
   if (tap) tap->on_download_started(name);
 }
 
+void world::node_observer::on_download_summary(std::string_view name, std::uint64_t retries,
+                                               std::uint32_t holders_dropped) {
+  if (tap) tap->on_download_summary(name, retries, holders_dropped);
+}
+
 void world::node_observer::on_download_finished(std::string_view name, download_outcome outcome,
                                                 std::string_view why) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::download_finished, node_, no_peer);

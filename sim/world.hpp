@@ -214,6 +214,8 @@ class world {
     void on_local_files(const std::vector<stored_file>& files) override;
     void on_search_results(const std::vector<search_row>& rows) override;
     void on_download_started(std::string_view name) override;
+    void on_download_summary(std::string_view name, std::uint64_t retries,
+                             std::uint32_t holders_dropped) override;
     void on_download_finished(std::string_view name, download_outcome outcome,
                               std::string_view why) override;
     void on_statistics(const std::vector<stats_row>& rows) override;

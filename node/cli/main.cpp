@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -212,12 +213,15 @@ int main(int argc, char** argv) {
 
   eachare::cli::fd_line_source input(STDIN_FILENO);
   eachare::cli::menu_loop menu(out, mailbox, input, [&](eachare::command cmd) {
-    boost::asio::post(io, [&node, &bye_sent, cmd = std::move(cmd)] {
-      if (std::holds_alternative<eachare::cmd_bye>(cmd)) {
+    // Held by pointer: moving the variant into the closure made GCC 12 warn (falsely) that
+    // cmd_download's string may be used uninitialized.
+    auto held = std::make_shared<const eachare::command>(std::move(cmd));
+    boost::asio::post(io, [&node, &bye_sent, held] {
+      if (std::holds_alternative<eachare::cmd_bye>(*held)) {
         if (bye_sent) return;
         bye_sent = true;
       }
-      node.on_command(cmd);
+      node.on_command(*held);
     });
   });
   std::thread menu_thread([&] { menu.run(); });

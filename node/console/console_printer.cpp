@@ -1,5 +1,7 @@
 #include "node/console/console_printer.hpp"
 
+#include <utility>
+
 namespace eachare::console_text {
 
 console_printer::console_printer(line_sink& out, const address_book& book, printer_options options)
@@ -54,12 +56,31 @@ void console_printer::on_download_started(std::string_view name) {
   out_.line("arquivo escolhido " + std::string(name));
 }
 
+std::string download_summary_suffix(std::uint64_t retries, std::uint32_t holders_dropped) {
+  std::string parts;
+  if (retries > 0) parts = std::to_string(retries) + (retries == 1 ? " retry" : " retries");
+  if (holders_dropped > 0) {
+    parts += (parts.empty() ? "" : ", ") + std::to_string(holders_dropped) +
+             (holders_dropped == 1 ? " holder dropped" : " holders dropped");
+  }
+  return parts.empty() ? parts : " (" + parts + ")";
+}
+
+void console_printer::on_download_summary(std::string_view, std::uint64_t retries,
+                                          std::uint32_t holders_dropped) {
+  download_summary_ = download_summary_suffix(retries, holders_dropped);
+}
+
 void console_printer::on_download_finished(std::string_view name, download_outcome outcome,
                                            std::string_view why) {
+  // The assignment's string comes first, unchanged; a download that needed no retry prints
+  // exactly it.
+  const std::string summary = std::exchange(download_summary_, std::string());
   if (outcome == download_outcome::completed) {
-    out_.line("Download do arquivo " + std::string(name) + " finalizado.");
+    out_.line("Download do arquivo " + std::string(name) + " finalizado." + summary);
   } else {
-    out_.line("Falha no download do arquivo " + std::string(name) + ": " + std::string(why));
+    out_.line("Falha no download do arquivo " + std::string(name) + ": " + std::string(why) +
+              summary);
   }
 }
 

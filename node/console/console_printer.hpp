@@ -52,6 +52,8 @@ class console_printer : public observer {
   void on_local_files(const std::vector<stored_file>& files) override;
   void on_search_results(const std::vector<search_row>& rows) override;
   void on_download_started(std::string_view name) override;
+  void on_download_summary(std::string_view name, std::uint64_t retries,
+                           std::uint32_t holders_dropped) override;
   void on_download_finished(std::string_view name, download_outcome outcome,
                             std::string_view why) override;
   void on_statistics(const std::vector<stats_row>& rows) override;
@@ -69,7 +71,13 @@ class console_printer : public observer {
   line_sink& out_;
   const address_book& book_;
   printer_options options_;
+  // " (3 retries, 1 holder dropped)" from on_download_summary, for the download's last line.
+  std::string download_summary_;
 };
+
+// The retry summary appended to a download's last line: "" when nothing was retried or dropped,
+// else " (3 retries, 1 holder dropped)" with only the non-zero parts.
+std::string download_summary_suffix(std::uint64_t retries, std::uint32_t holders_dropped);
 
 // A sink that keeps every line (tests, small transcripts).
 class vector_sink final : public line_sink {

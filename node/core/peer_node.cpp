@@ -52,24 +52,19 @@ struct peer_node::impl {
     std::size_t pending = 0;
   };
 
-  enum class chunk_state : std::uint8_t { waiting, in_flight, done };
-
   struct download_op {
+    download_op(std::uint64_t chunk_count_, std::uint32_t holder_count, download_policy policy)
+        : chunks(chunk_count_, holder_count, policy) {}
     std::string name;
     std::uint64_t size = 0;
     std::uint64_t chunk_size = 0;  // as sent in DL (0 in ep 2: whole file)
-    std::uint64_t chunks = 0;
     std::vector<peer_id> holders;
-    std::vector<bool> holder_failed;
-    std::vector<bool> holder_delivered;  // supplied at least one chunk of the final file
-    std::vector<chunk_state> state;
-    std::vector<std::uint32_t> asked;  // holder index last asked for each chunk
-    std::deque<std::uint64_t> retry;   // failed chunks, oldest first
-    std::uint64_t next_fresh = 0;      // chunks below this were sent at least once
-    std::uint64_t done = 0;
-    std::uint32_t in_flight = 0;
+    chunk_scheduler chunks;  // which chunk goes where, retries, dropped holders
     std::string content;
     std::optional<duration> started;  // first DL sent
+    std::string last_error;           // the last failed chunk's reason, for the failure line
+    std::optional<timer_id> wake;     // armed while holders rest and work waits for them
+    duration wake_time{0};
   };
 
   struct bye_op {
@@ -77,6 +72,14 @@ struct peer_node::impl {
   };
 
   explicit impl(peer_node& node) : n(node), rng(node.config_.rng_seed) {}
+  ~impl() {
+    // A resting download's wake-up timer must not call into a destroyed node.
+    for (auto& [op, d] : downloads) {
+      if (d.wake) n.sched_.cancel(*d.wake);
+    }
+  }
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   peer_node& n;
   splitmix64 rng;
@@ -408,95 +411,71 @@ struct peer_node::impl {
                                 " bytes, over the limit of " + std::to_string(max_download_bytes));
       return;
     }
-    download_op d;
+    download_policy policy;
+    policy.max_in_flight = std::max<std::uint32_t>(1, n.config_.max_chunks_in_flight);
+    const std::uint64_t chunk_size = n.config_.ep == 2 ? 0 : n.chunk_size_;
+    const std::uint64_t op = next_op++;
+    download_op& d = downloads
+                         .try_emplace(op, chunk_count(row->size, chunk_size),
+                                      static_cast<std::uint32_t>(row->holders.size()), policy)
+                         .first->second;
     d.name = row->name;
     d.size = row->size;
-    d.chunk_size = n.config_.ep == 2 ? 0 : n.chunk_size_;
-    d.chunks = chunk_count(d.size, d.chunk_size);
+    d.chunk_size = chunk_size;
     d.holders = row->holders;
-    d.holder_failed.assign(d.holders.size(), false);
-    d.holder_delivered.assign(d.holders.size(), false);
-    d.state.assign(d.chunks, chunk_state::waiting);
-    d.asked.assign(d.chunks, 0);
     d.content.assign(d.size, '\0');
-
-    const std::uint64_t op = next_op++;
-    downloads.emplace(op, std::move(d));
     n.obs_.on_download_started(c.name);
     pump(op);
   }
 
-  // The first holder at or after `start` (cyclically) that has not failed, or H when none.
-  static std::uint32_t pick_holder(const download_op& d, std::uint64_t start) {
-    const auto h = static_cast<std::uint32_t>(d.holders.size());
-    for (std::uint32_t k = 0; k < h; ++k) {
-      const auto i = static_cast<std::uint32_t>((start + k) % h);
-      if (!d.holder_failed[i]) return i;
-    }
-    return h;
-  }
-
-  // Keeps up to max_chunks_in_flight DL requests outstanding: retries first, then fresh chunks.
+  // Sends every DL the scheduler allows now; arms a wake-up when holders are only resting.
   void pump(std::uint64_t op) {
     auto it = downloads.find(op);
     if (it == downloads.end()) return;
     download_op& d = it->second;
-    const std::uint32_t window = std::max<std::uint32_t>(1, n.config_.max_chunks_in_flight);
-    while (d.in_flight < window) {
-      std::uint64_t chunk = 0;
-      std::uint64_t start = 0;
-      const bool is_retry = !d.retry.empty();
-      if (is_retry) {
-        chunk = d.retry.front();
-        start = d.asked[chunk] + 1u;
-      } else if (d.next_fresh < d.chunks) {
-        chunk = d.next_fresh;
-        start = chunk % d.holders.size();
-      } else {
-        break;
-      }
-      const std::uint32_t h = pick_holder(d, start);
-      if (h == d.holders.size()) {
-        fail(it, "every holder failed");
-        return;
-      }
-      if (is_retry) {
-        d.retry.pop_front();
-      } else {
-        ++d.next_fresh;
-      }
-      d.asked[chunk] = h;
-      d.state[chunk] = chunk_state::in_flight;
-      ++d.in_flight;
-      if (!d.started) d.started = n.sched_.now();
-      const peer_id to = d.holders[h];
-      send(to, make(dl_body{d.name, d.chunk_size, chunk}),
-           [this, op, chunk, h, to](std::error_code ec, std::optional<message> reply,
+    const duration now = n.sched_.now();
+    while (auto r = d.chunks.next(now)) {
+      if (!d.started) d.started = now;
+      const peer_id to = d.holders[r->holder];
+      send(to, make(dl_body{d.name, d.chunk_size, r->chunk}),
+           [this, op, req = *r, to](std::error_code ec, std::optional<message> reply,
                                     std::string_view line) {
-             on_file(op, chunk, h, to, ec, reply, line);
+             on_file(op, req, to, ec, reply, line);
            });
     }
+    const auto wake = d.chunks.wake_at(now);
+    if (!wake || (d.wake && d.wake_time <= *wake)) return;
+    if (d.wake) n.sched_.cancel(*d.wake);
+    d.wake_time = *wake;
+    d.wake = n.sched_.schedule_after(*wake - now, [this, op] {
+      auto w = downloads.find(op);
+      if (w == downloads.end()) return;
+      w->second.wake.reset();
+      pump(op);
+    });
   }
 
-  void on_file(std::uint64_t op, std::uint64_t chunk, std::uint32_t holder, peer_id to,
+  void on_file(std::uint64_t op, const chunk_scheduler::request& req, peer_id to,
                std::error_code ec, const std::optional<message>& reply, std::string_view line) {
     const message* m = complete(to, ec, reply, line, message_type::file);
     auto it = downloads.find(op);
-    if (it == downloads.end()) return;  // the download already failed over every holder
+    if (it == downloads.end()) return;  // the download already ended
     download_op& d = it->second;
-    assert(d.in_flight > 0 && d.state[chunk] == chunk_state::in_flight);
-    --d.in_flight;
+    // An attempt already settled (its chunk was retried elsewhere) never completes a chunk.
+    if (!d.chunks.awaited(req)) return;
 
-    const chunk_range range = chunk_bounds(d.size, d.chunk_size, chunk);
+    const chunk_range range = chunk_bounds(d.size, d.chunk_size, req.chunk);
     std::string why;
+    std::error_code cause = ec;
     if (m == nullptr) {
-      why = ec ? ec.message() : "no usable reply";
+      if (!ec && !reply) cause = make_error_code(errc::closed_without_reply);
+      why = cause ? cause.message() : "reply of the wrong type";
     } else {
       const auto& file = std::get<file_body>(m->body);
       // The size field is not checked: some peers echo the chunk size there (protocol.md §7).
       if (file.name != d.name) {
         why = "reply names '" + printable(file.name) + "'";
-      } else if (file.chunk_index != chunk) {
+      } else if (file.chunk_index != req.chunk) {
         why = "reply carries chunk " + std::to_string(file.chunk_index);
       } else if (file.data.size() != range.length) {
         why = "reply has " + std::to_string(file.data.size()) + " bytes, expected " +
@@ -507,22 +486,40 @@ struct peer_node::impl {
       }
     }
     if (!why.empty()) {
-      n.obs_.on_warning("chunk " + std::to_string(chunk) + " of " + d.name + " from " +
-                        n.book_.name(to) + " failed: " + why);
-      // Any failure retires the holder for this download; that also bounds the retries.
-      d.holder_failed[holder] = true;
-      d.state[chunk] = chunk_state::waiting;
-      d.retry.push_back(chunk);
+      // No warning per failed chunk (at chunk 256 a bad minute would flood the console): the
+      // retries are summed up in the download's last line; only a dropped holder is announced.
+      const bool was_dropped = d.chunks.dropped(req.holder);
+      d.chunks.failed(req, classify_chunk_failure(cause), n.sched_.now());
+      d.last_error =
+          "chunk " + std::to_string(req.chunk) + " from " + n.book_.name(to) + ": " + why;
+      if (!was_dropped && d.chunks.dropped(req.holder)) {
+        n.obs_.on_warning("holder " + n.book_.name(to) + " dropped from the download of " + d.name +
+                          " after repeated failures (last: " + why + ")");
+      }
+      switch (d.chunks.status()) {
+        case chunk_scheduler::state::no_holder_left:
+          fail(it, "every holder failed (last: " + d.last_error + ")");
+          return;
+        case chunk_scheduler::state::out_of_attempts:
+          fail(it, "chunk " + std::to_string(req.chunk) + " failed " + std::to_string(req.attempt) +
+                       " times (last: " + d.last_error + ")");
+          return;
+        default:
+          break;
+      }
       pump(op);
       return;
     }
-    d.state[chunk] = chunk_state::done;
-    d.holder_delivered[holder] = true;
-    if (++d.done == d.chunks) {
+    d.chunks.succeeded(req);
+    if (d.chunks.status() == chunk_scheduler::state::complete) {
       finish(it);
     } else {
       pump(op);
     }
+  }
+
+  void summarise(const download_op& d) {
+    n.obs_.on_download_summary(d.name, d.chunks.retries(), d.chunks.holders_dropped());
   }
 
   void finish(std::map<std::uint64_t, download_op>::iterator it) {
@@ -530,21 +527,25 @@ struct peer_node::impl {
     const double seconds = to_seconds(n.sched_.now() - *it->second.started);
     auto node = downloads.extract(it);
     download_op& d = node.mapped();
+    if (d.wake) n.sched_.cancel(*d.wake);
+    summarise(d);
     if (auto ec = n.files_.write(d.name, d.content)) {
       n.obs_.on_download_finished(d.name, download_outcome::failed,
                                   "could not write the file: " + ec.message());
       return;
     }
     // "N peers" is the holders used: those that supplied chunks of this file, not every holder
-    // the search listed (part 2 asks one; a holder retired before its first chunk gave none).
-    const auto used = static_cast<std::uint32_t>(
-        std::count(d.holder_delivered.begin(), d.holder_delivered.end(), true));
+    // the search listed (part 2 asks one; a holder dropped before its first chunk gave none).
+    std::uint32_t used = 0;
+    for (std::uint32_t h = 0; h < d.holders.size(); ++h) used += d.chunks.delivered(h) ? 1 : 0;
     n.stats_.record(d.chunk_size, used, d.size, seconds);
     n.obs_.on_download_finished(d.name, download_outcome::completed, "");
   }
 
   void fail(std::map<std::uint64_t, download_op>::iterator it, std::string_view why) {
     auto node = downloads.extract(it);
+    if (node.mapped().wake) n.sched_.cancel(*node.mapped().wake);
+    summarise(node.mapped());
     n.obs_.on_download_finished(node.mapped().name, download_outcome::failed, why);
   }
 

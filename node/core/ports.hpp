@@ -147,6 +147,10 @@ class observer {
   virtual void on_local_files(const std::vector<stored_file>& /*files*/) {}
   virtual void on_search_results(const std::vector<search_row>& /*rows*/) {}
   virtual void on_download_started(std::string_view /*name*/) {}
+  // Just before on_download_finished, whatever the outcome: how many DL requests were sent again
+  // after a failure, and how many holders were given up for this download.
+  virtual void on_download_summary(std::string_view /*name*/, std::uint64_t /*retries*/,
+                                   std::uint32_t /*holders_dropped*/) {}
   virtual void on_download_finished(std::string_view /*name*/, download_outcome /*outcome*/,
                                     std::string_view /*why*/) {}
   virtual void on_statistics(const std::vector<stats_row>& /*rows*/) {}

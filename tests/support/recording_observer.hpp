@@ -81,6 +81,11 @@ class recording_observer final : public observer {
   void on_download_started(std::string_view file) override {
     add("download started " + std::string(file));
   }
+  void on_download_summary(std::string_view, std::uint64_t retries,
+                           std::uint32_t holders_dropped) override {
+    last_retries = retries;
+    last_holders_dropped = holders_dropped;
+  }
   void on_download_finished(std::string_view file, download_outcome outcome,
                             std::string_view why) override {
     ++downloads_finished;
@@ -119,6 +124,8 @@ class recording_observer final : public observer {
   std::vector<search_row> search_results;
   std::vector<stats_row> statistics;
   std::size_t downloads_finished = 0;
+  std::uint64_t last_retries = 0;  // from the last on_download_summary
+  std::uint32_t last_holders_dropped = 0;
 
  private:
   std::string name(peer_id p) const {

@@ -54,6 +54,28 @@ TEST_F(ConsoleObserverTest, PrintsTheExactTraceLines) {
   EXPECT_TRUE(mailbox_.wait_for({menu_event_kind::download_finished}));
 }
 
+TEST_F(ConsoleObserverTest, RetriesAreSummedUpAfterTheAssignmentsDownloadLine) {
+  console_observer obs(out_, book_, &mailbox_);
+  obs.on_download_summary("a.bin", 0, 0);
+  obs.on_download_finished("a.bin", download_outcome::completed, "");
+  obs.on_download_summary("b.bin", 3, 1);
+  obs.on_download_finished("b.bin", download_outcome::completed, "");
+  obs.on_download_summary("c.bin", 1, 0);
+  obs.on_download_finished("c.bin", download_outcome::completed, "");
+  obs.on_download_summary("d.bin", 5, 2);
+  obs.on_download_finished("d.bin", download_outcome::failed, "every holder failed");
+  obs.on_download_finished("e.bin", download_outcome::completed, "");  // no summary: none shown
+  EXPECT_EQ(lines(), (std::vector<std::string>{
+                         "Download do arquivo a.bin finalizado.",
+                         "Download do arquivo b.bin finalizado. (3 retries, 1 holder dropped)",
+                         "Download do arquivo c.bin finalizado. (1 retry)",
+                         "Falha no download do arquivo d.bin: every holder failed (5 retries, 2 "
+                         "holders dropped)",
+                         "Download do arquivo e.bin finalizado.",
+                     }));
+  EXPECT_EQ(console_text::download_summary_suffix(0, 1), " (1 holder dropped)");
+}
+
 TEST_F(ConsoleObserverTest, QuietModeKeepsResultsAndWarningsOnly) {
   console_observer obs(out_, book_, &mailbox_, console_options{true, 100});
   const peer_id p = book_.intern("127.0.0.1:9002");

@@ -1,0 +1,146 @@
+// Downloads over real sockets from holders that are slow, flaky or die (issue 7): a real
+// `eachare` process downloads from test_holder servers and must finish, or fail cleanly.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/harness.hpp"
+#include "tests/integration/test_holder.hpp"
+
+namespace eachare::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds download_bound = 120s;
+
+// A peer whose neighbours are the given holders; it learns they are up (option 2), searches
+// (option 4) and downloads row 1. Returns the download's last line, or "" when none came.
+class downloader {
+ public:
+  explicit downloader(const std::vector<const test_holder*>& holders) : dir_("dl") {
+    std::string text;
+    for (const test_holder* h : holders) text += h->address() + "\n";
+    write_file(dir_ / "neighbours.txt", text);
+    fs::create_directories(dir_ / "shared");
+    for (int attempt = 0; attempt < 5 && !peer_; ++attempt) {
+      peer_ = start_peer(free_port(), dir_ / "neighbours.txt", dir_ / "shared");
+    }
+  }
+
+  bool started() const { return peer_ != nullptr; }
+  process& proc() { return *peer_; }
+  fs::path shared() const { return dir_ / "shared"; }
+
+  std::string download(const std::string& name, double* seconds = nullptr) {
+    std::size_t m = peer_->mark();
+    peer_->write_line("2");
+    if (!peer_->wait_line("Escolha um comando:", m)) return "";
+    m = peer_->mark();
+    peer_->write_line("4");
+    if (!peer_->wait_line("Digite o numero do arquivo para fazer o download:", m)) return "";
+    const auto start = clock_type::now();
+    peer_->write_line("1");
+    const auto last = peer_->wait_line_if(
+        [&](const std::string& l) {
+          return l.starts_with("Download do arquivo " + name + " finalizado.") ||
+                 l.starts_with("Falha no download do arquivo " + name);
+        },
+        m, download_bound);
+    if (seconds) *seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    return last ? peer_->lines()[*last] : "";
+  }
+
+  // Files in the shared directory other than `except`, temporary ones included.
+  std::vector<std::string> other_files(const std::string& except = "") const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_ / "shared")) {
+      const std::string n = e.path().filename().string();
+      if (n != except) out.push_back(n);
+    }
+    return out;
+  }
+
+ private:
+  temp_dir dir_;
+  std::unique_ptr<process> peer_;
+};
+
+TEST(DownloadResilience, OneConnectionAtATimeHolderWithBacklogOneServes100KBAtChunk256) {
+  const std::string content = deterministic_bytes(100 * 1000, 11);
+  test_holder holder("data.bin", content);  // backlog 1, one connection at a time
+  downloader d({&holder});
+  ASSERT_TRUE(d.started());
+  double seconds = 0;
+  const std::string last = d.download("data.bin", &seconds);
+  ASSERT_TRUE(last.starts_with("Download do arquivo data.bin finalizado."))
+      << last << "\n"
+      << d.proc().transcript();
+  EXPECT_EQ(read_file(d.shared() / "data.bin"), content);
+  EXPECT_TRUE(d.other_files("data.bin").empty());
+  // The figure of issue 7: time and retries (the last line's summary, if any).
+  std::printf(
+      "[ figure ] 100 KB at chunk 256 from a one-connection-at-a-time holder: %.3f s, "
+      "%zu connections, last line \"%s\"\n",
+      seconds, holder.connections(), last.c_str());
+}
+
+TEST(DownloadResilience, HolderResettingEverySeventhConnectionStillServesTheFile) {
+  const std::string content = deterministic_bytes(20 * 1000, 12);
+  test_holder_options o;
+  o.reset_every = 7;
+  test_holder holder("data.bin", content, o);
+  downloader d({&holder});
+  ASSERT_TRUE(d.started());
+  const std::string last = d.download("data.bin");
+  ASSERT_TRUE(last.starts_with("Download do arquivo data.bin finalizado. ("))
+      << last << "\n"
+      << d.proc().transcript();
+  EXPECT_GT(holder.resets(), 5u);
+  EXPECT_NE(last.find(" retries"), std::string::npos) << last;
+  EXPECT_EQ(last.find("dropped"), std::string::npos) << "a reset now and then drops nobody";
+  EXPECT_EQ(read_file(d.shared() / "data.bin"), content);
+}
+
+TEST(DownloadResilience, HolderCrashingMidDownloadIsDroppedAndTheOtherFinishes) {
+  const std::string content = deterministic_bytes(40 * 1000, 13);
+  test_holder healthy("data.bin", content);
+  test_holder_options o;
+  o.crash_after = 30;  // GET_PEERS, LS, then 28 connections of the download
+  test_holder dying("data.bin", content, o);
+  downloader d({&healthy, &dying});
+  ASSERT_TRUE(d.started());
+  const std::string last = d.download("data.bin");
+  ASSERT_TRUE(last.starts_with("Download do arquivo data.bin finalizado. ("))
+      << last << "\n"
+      << d.proc().transcript();
+  EXPECT_NE(last.find("1 holder dropped"), std::string::npos) << last;
+  EXPECT_EQ(read_file(d.shared() / "data.bin"), content);
+  EXPECT_TRUE(d.other_files("data.bin").empty());
+}
+
+TEST(DownloadResilience, AllHoldersGoneIsACleanFailureWithNoFileLeft) {
+  const std::string content = deterministic_bytes(40 * 1000, 14);
+  test_holder_options o;
+  o.crash_after = 12;
+  test_holder a("data.bin", content, o);
+  test_holder b("data.bin", content, o);
+  downloader d({&a, &b});
+  ASSERT_TRUE(d.started());
+  const std::string last = d.download("data.bin");
+  EXPECT_TRUE(last.starts_with("Falha no download do arquivo data.bin: every holder failed"))
+      << last << "\n"
+      << d.proc().transcript();
+  EXPECT_NE(last.find("2 holders dropped"), std::string::npos) << last;
+  EXPECT_TRUE(d.other_files().empty()) << "no file, not even a temporary one";
+  EXPECT_FALSE(d.proc().wait_exit(200ms)) << "a failed download does not stop the peer";
+}
+
+}  // namespace
+}  // namespace eachare::testing
