@@ -105,13 +105,20 @@ void lamport_order_checker::on_trace_event(const sim::trace_event& e) {
   }
 }
 
-check_result lamport_order_checker::finish(sim::world&) {
+check_result lamport_order_checker::finish(sim::world& w) {
   check_result r;
   r.name = name_;
   r.kind = check_kind::lamport_order;
-  r.passed = !first_time_;
   r.figure =
       std::to_string(sends_) + " sends and " + std::to_string(receives_) + " receives checked";
+  // A check with nothing to check does not pass: it says so and fails.
+  if (!first_time_ && sends_ + receives_ == 0) {
+    r.figure += ": nothing to check, no peer sent or received a message";
+    first_time_ = w.now();
+    first_ = "at " + seconds_text(w.now()) +
+             " virtual: nothing to check: no peer sent or received a message";
+  }
+  r.passed = !first_time_;
   r.violation = first_;
   r.violation_time = first_time_;
   if (first_node_ != sim::no_node) r.violation_nodes.push_back(first_node_);
@@ -188,7 +195,49 @@ download_integrity_checker::download_integrity_checker(const scenario& s, const 
       names_(&names),
       world_(&w),
       pending_(s.peers.size()),
-      last_command_was_download_(s.peers.size(), false) {}
+      last_command_was_download_(s.peers.size(), false),
+      searches_(s.peers.size()) {}
+
+namespace {
+// Per-download notes in a summary: enough to read, bounded at scale.
+constexpr std::size_t max_download_notes = 20;
+}  // namespace
+
+std::string download_integrity_checker::why_no_row(sim::node_id n) const {
+  const auto who = names_->node(n);
+  const auto& s = searches_[n];
+  if (!s.searched) return "; " + who + " had not searched before it";
+  if (s.online == 0) {
+    return "; when " + who + " searched at " + seconds_text(s.at) +
+           " virtual it knew no ONLINE peer, so its search asked nobody";
+  }
+  const std::string asked = "; " + who + "'s search at " + seconds_text(s.at) + " virtual asked " +
+                            std::to_string(s.online) + " ONLINE peer" + (s.online == 1 ? "" : "s");
+  if (!s.rows) return asked + " and had not finished";
+  if (*s.rows == 0) return asked + " and found no file";
+  return asked + " and found " + std::to_string(*s.rows) + " other file" +
+         (*s.rows == 1 ? "" : "s");
+}
+
+void download_integrity_checker::note_download(sim::node_id n, const pending& p, bool completed) {
+  if (notes_.size() >= max_download_notes) {
+    ++notes_left_out_;
+    return;
+  }
+  std::string text =
+      names_->node(n) + " " + (completed ? "downloaded " : "failed to download ") + p.file + ": ";
+  if (p.chunks_from.empty()) {
+    text += "no chunk arrived";
+  } else {
+    for (std::size_t i = 0; i < p.chunks_from.size(); ++i) {
+      const auto [holder, count] = p.chunks_from[i];
+      text += (i > 0 ? ", " : "") + std::to_string(count) +
+              (i == 0 ? (count == 1 ? " chunk from " : " chunks from ") : " from ") +
+              names_->address(holder);
+    }
+  }
+  notes_.push_back(std::move(text));
+}
 
 void download_integrity_checker::violate(duration t, std::string what, sim::node_id n) {
   if (first_time_) return;
@@ -198,7 +247,7 @@ void download_integrity_checker::violate(duration t, std::string what, sim::node
 }
 
 void download_integrity_checker::requested(sim::node_id n, const std::string& file, duration at) {
-  pending_[n].push_back({file, at, false});
+  pending_[n].push_back({file, at, false, {}});
   ++requested_;
 }
 
@@ -248,6 +297,32 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
   switch (e.kind) {
     case sim::trace_kind::command:
       last_command_was_download_[e.node] = e.value == eachare::command(cmd_download{}).index();
+      if (e.value == eachare::command(cmd_search{}).index()) {
+        auto& s = searches_[e.node];
+        s.searched = true;
+        s.at = e.time;
+        const auto* node = world_->node(e.node);
+        s.online = node != nullptr ? node->peers().online_count() : 0;
+        s.rows.reset();
+      }
+      break;
+    case sim::trace_kind::search_results:
+      searches_[e.node].rows = e.value;
+      break;
+    case sim::trace_kind::reply_received:
+      if (e.has_type && e.type == message_type::file) {
+        // Attributed to the node's oldest running download (one at a time in every scenario).
+        auto it = std::find_if(q.begin(), q.end(), [](const pending& p) { return p.started; });
+        if (it != q.end()) {
+          auto from = std::find_if(it->chunks_from.begin(), it->chunks_from.end(),
+                                   [&](const auto& c) { return c.first == e.peer; });
+          if (from == it->chunks_from.end()) {
+            it->chunks_from.emplace_back(e.peer, 1);
+          } else {
+            ++from->second;
+          }
+        }
+      }
       break;
     case sim::trace_kind::command_refused:
       if (last_command_was_download_[e.node]) {
@@ -255,7 +330,8 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
         if (it != q.end()) {
           violate(e.time,
                   names_->node(e.node) + "'s download of " + it->file + " (requested at " +
-                      seconds_text(it->requested_at) + ") was refused: " + std::string(e.detail),
+                      seconds_text(it->requested_at) + ") was refused: " + std::string(e.detail) +
+                      why_no_row(e.node),
                   e.node);
           q.erase(it);
         }
@@ -274,7 +350,10 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
       const std::string file(e.detail);
       auto it = std::find_if(q.begin(), q.end(),
                              [&](const pending& p) { return p.started && p.file == file; });
-      if (it != q.end()) q.erase(it);
+      if (it != q.end()) {
+        note_download(e.node, *it, completed);
+        q.erase(it);
+      }
       if (completed) {
         ++completed_;
       } else {
@@ -309,8 +388,21 @@ check_result download_integrity_checker::finish(sim::world& w) {
   r.figure = std::to_string(completed_) + " of " + std::to_string(requested_) +
              " downloads complete and identical (" + std::to_string(bytes_verified_) + " bytes)";
   if (abandoned_ > 0) r.figure += ", " + std::to_string(abandoned_) + " abandoned by a crash";
+  // A check with nothing to check does not pass: it says so and fails.
+  if (!first_time_ && requested_ == abandoned_) {
+    const std::string why = requested_ == 0 ? "no download reached a running peer"
+                                            : "every requested download was abandoned by a crash";
+    r.figure += ": nothing to check, " + why;
+    first_time_ = w.now();
+    first_ = "at " + seconds_text(w.now()) + " virtual: nothing to check: " + why;
+  }
+  r.passed = !first_time_;
   r.violation = first_;
   r.violation_time = first_time_;
+  r.notes = notes_;
+  if (notes_left_out_ > 0) {
+    r.notes.push_back("(" + std::to_string(notes_left_out_) + " more downloads not listed)");
+  }
   if (first_node_ != sim::no_node) r.violation_nodes.push_back(first_node_);
   return r;
 }

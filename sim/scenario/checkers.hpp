@@ -32,6 +32,9 @@ struct check_result {
   // happened at first, then any other node it names; and the exchange it happened on (0: none).
   std::vector<sim::node_id> violation_nodes;
   std::uint64_t violation_message_id = 0;
+  // Further lines for people, printed under the check (download_integrity: per download, which
+  // holders supplied how many chunks).
+  std::vector<std::string> notes;
 };
 
 // "12.345 s" (trailing zeros trimmed, at least one decimal).
@@ -112,15 +115,28 @@ class download_integrity_checker final : public checker {
     std::string file;
     duration requested_at{0};
     bool started = false;
+    std::vector<std::pair<peer_id, std::uint64_t>> chunks_from;  // FILE replies, per holder
+  };
+  // A node's last search, to say why a later download found no row.
+  struct last_search {
+    bool searched = false;
+    duration at{0};
+    std::size_t online = 0;  // ONLINE peers in its table when it searched
+    std::optional<std::uint64_t> rows;
   };
   void violate(duration t, std::string what, sim::node_id n);
   void verify_file(sim::node_id n, const std::string& file, duration t, bool completed);
+  std::string why_no_row(sim::node_id n) const;
+  void note_download(sim::node_id n, const pending& p, bool completed);
 
   const scenario* scenario_;
   const peer_names* names_;
   sim::world* world_;
   std::vector<std::deque<pending>> pending_;  // per node, in request order
   std::vector<bool> last_command_was_download_;
+  std::vector<last_search> searches_;
+  std::vector<std::string> notes_;
+  std::uint64_t notes_left_out_ = 0;
   std::uint64_t requested_ = 0;
   std::uint64_t completed_ = 0;
   std::uint64_t abandoned_ = 0;

@@ -130,6 +130,7 @@ std::string text_summary(const report_entry& e) {
   if (r.checks.empty()) out << "  (no checks)\n";
   for (const auto& c : r.checks) {
     out << "  " << c.name << ": " << (c.passed ? "pass" : "FAIL") << ", " << c.figure << "\n";
+    for (const auto& n : c.notes) out << "      " << n << "\n";
     if (!c.passed && !c.violation.empty()) out << "      first violation " << c.violation << "\n";
   }
   if (e.second_trace_hash) {
@@ -234,6 +235,7 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code,
       cj["kind"] = to_string(c.kind);
       cj["passed"] = c.passed;
       cj["figure"] = c.figure;
+      if (!c.notes.empty()) cj["notes"] = c.notes;
       if (!c.passed) {
         cj["violation"] = c.violation;
         if (c.violation_time) cj["violation_time_ms"] = ms_of(*c.violation_time);

@@ -302,12 +302,99 @@ timeline:
   - {at_ms: 500, do: search, peer: p0}
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
   - {at_ms: 1001, do: crash, peer: p0}
+  - {at_ms: 1000, do: search, peer: p3}
+  - {at_ms: 4000, do: download, peer: p3, file: f.bin}
 checks:
   - download_integrity
 )");
   const auto& c = check_named(r, "download_integrity");
   EXPECT_TRUE(c.passed) << c.violation;
+  EXPECT_NE(c.figure.find("1 of 2 downloads complete"), std::string::npos) << c.figure;
   EXPECT_NE(c.figure.find("1 abandoned by a crash"), std::string::npos) << c.figure;
+}
+
+TEST(DownloadIntegrityChecker, NothingToCheckIsNotAPass) {
+  // The one download step's peer has crashed, so no download is ever issued.
+  const auto none = run_text(download_base + R"(timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: crash, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(none, "download_integrity");
+  EXPECT_FALSE(c.passed);
+  EXPECT_EQ(c.figure,
+            "0 of 0 downloads complete and identical (0 bytes): nothing to check, no download "
+            "reached a running peer");
+  EXPECT_EQ(c.violation, "at 10.0 s virtual: nothing to check: no download reached a running peer");
+
+  const auto abandoned = run_text(download_base + R"(network:
+  bandwidth_bytes_per_s: 10000
+timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: search, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+  - {at_ms: 1001, do: crash, peer: p0}
+checks:
+  - download_integrity
+)");
+  const auto& a = check_named(abandoned, "download_integrity");
+  EXPECT_FALSE(a.passed);
+  EXPECT_NE(a.violation.find("every requested download was abandoned by a crash"),
+            std::string::npos)
+      << a.violation;
+}
+
+TEST(LamportOrderChecker, NoMessageAtAllIsNotAPass) {
+  // get_peers with an empty table sends nothing.
+  const auto r = run_text(R"(name: silent
+duration_ms: 1000
+peers: {count: 2, topology: none}
+timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+checks:
+  - lamport_order
+)");
+  const auto& c = check_named(r, "lamport_order");
+  EXPECT_FALSE(c.passed);
+  EXPECT_EQ(c.figure,
+            "0 sends and 0 receives checked: nothing to check, no peer sent or received a message");
+}
+
+TEST(DownloadIntegrityChecker, SaysWhichHoldersSuppliedHowManyChunks) {
+  const auto r = run_text(download_base + R"(timeline:
+  - {at_ms: 0, do: get_peers, peers: all}
+  - {at_ms: 500, do: search, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  ASSERT_TRUE(c.passed) << c.violation;
+  // 5000 bytes at 256: 20 chunks, alternating between the two holders of the search row.
+  ASSERT_EQ(c.notes.size(), 1u);
+  EXPECT_EQ(c.notes[0], "p0 downloaded f.bin: 10 chunks from p1, 10 from p2");
+  report_entry e;
+  e.result = r;
+  EXPECT_NE(text_summary(e).find("\n      p0 downloaded f.bin: 10 chunks from p1, 10 from p2\n"),
+            std::string::npos)
+      << text_summary(e);
+}
+
+TEST(DownloadIntegrityChecker, SearchWithNoOnlinePeerIsNamedAsTheReason) {
+  const auto r = run_text(download_base + R"(timeline:
+  - {at_ms: 0, do: search, peer: p0}
+  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
+checks:
+  - download_integrity
+)");
+  const auto& c = check_named(r, "download_integrity");
+  EXPECT_FALSE(c.passed);
+  EXPECT_NE(c.violation.find("was refused: no search result for 'f.bin'; when p0 searched at 0.0 "
+                             "s virtual it knew no ONLINE peer, so its search asked nobody"),
+            std::string::npos)
+      << c.violation;
 }
 
 TEST(PeerStateChecker, SeesTheStepsOfItsOwnInstant) {
