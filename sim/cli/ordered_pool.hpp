@@ -6,7 +6,7 @@
 // Threading rule: `work(i)` runs on a pool thread (on the calling thread when jobs <= 1) and must
 // touch only state of its own job; `deliver` and `tick` always run on the calling thread. A job
 // that throws stops the pool from starting new jobs; the exception is rethrown from run_ordered
-// after every started job has ended.
+// after every started job has ended. A `deliver` or `tick` that throws does the same.
 #pragma once
 
 #include <algorithm>
@@ -73,6 +73,19 @@ void run_ordered(std::size_t count, unsigned jobs, const std::function<Result(st
   threads.reserve(n);
   for (std::size_t t = 0; t < n; ++t) threads.emplace_back(worker);
 
+  // Whatever leaves this function (a delivery that throws included), the pool stops taking jobs
+  // and every thread is joined first: a std::thread destroyed while joinable would terminate.
+  struct joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    ~joiner() {
+      stop.store(true);
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } join_all{stop, threads};
+
   std::size_t delivered = 0;
   while (delivered < count) {
     std::optional<Result> ready;
@@ -95,6 +108,7 @@ void run_ordered(std::size_t count, unsigned jobs, const std::function<Result(st
     if (tick) tick(done_now);
   }
   for (auto& t : threads) t.join();
+  std::lock_guard lock(mutex);
   if (failure) std::rethrow_exception(failure);
 }
 

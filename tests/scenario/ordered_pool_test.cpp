@@ -78,6 +78,19 @@ TEST(OrderedPool, AThrowingJobSurfacesOnTheCallingThread) {
   }
 }
 
+TEST(OrderedPool, AThrowingDeliveryJoinsThePoolAndSurfaces) {
+  const std::function<int(std::size_t)> work = [](std::size_t i) { return static_cast<int>(i); };
+  const std::function<void(std::size_t, int&&)> deliver = [](std::size_t i, int&&) {
+    if (i == 3) throw std::runtime_error("delivery 3 broke");
+  };
+  try {
+    run_ordered<int>(100, 3, work, deliver);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "delivery 3 broke");
+  }
+}
+
 TEST(OrderedPool, NoJobsDeliversNothing) {
   const std::function<int(std::size_t)> work = [](std::size_t) -> int {
     throw std::logic_error("must not run");
