@@ -32,12 +32,12 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view usage_line =
-    "Uso: eachare <ip>:<porta> <vizinhos.txt> <diretorio_compartilhado> [--ep 1|2|3] [--quiet] "
+    "Usage: eachare <ip>:<port> <neighbours.txt> <shared_dir> [--ep 1|2|3] [--quiet] "
     "[--connect-timeout-ms N] [--reply-timeout-ms N]";
 constexpr std::string_view version_text = "eachare 0.1.0";
 
 int fail(std::string_view problem) {
-  std::cerr << "Erro: " << problem << '\n' << usage_line << '\n';
+  std::cerr << "Error: " << problem << '\n' << usage_line << '\n';
   std::cerr.flush();
   return 1;
 }
@@ -59,15 +59,17 @@ bool parse_long(std::string_view s, long& out) {
 
 void print_help() {
   std::cout << usage_line << "\n\n"
-            << "Peer EACHare: descoberta de peers, busca e download de arquivos em chunks.\n"
-            << "  <ip>:<porta>            endereco onde este peer escuta (sua identidade)\n"
-            << "  <vizinhos.txt>          um <ip>:<porta> por linha\n"
-            << "  <diretorio_compartilhado> arquivos oferecidos e destino dos downloads\n"
-            << "  --ep 1|2|3              regra de relogio e recursos da parte do EP (padrao 3)\n"
-            << "  --quiet                 omite o rastro de mensagens (relogio, envios, status)\n"
-            << "  --connect-timeout-ms N  limite para conectar a um peer (padrao 3000)\n"
-            << "  --reply-timeout-ms N    limite para receber uma resposta (padrao 10000)\n"
-            << "  --help, --version\n";
+            << "EACHare peer: peer discovery, file search and chunked downloads.\n"
+            << "  <ip>:<port>             address this peer listens on (its identity)\n"
+            << "  <neighbours.txt>        one <ip>:<port> per line\n"
+            << "  <shared_dir>            files offered, and where downloads are written\n"
+            << "  --ep 1|2|3              clock rule and features of that EP part (default 3)\n"
+            << "  --quiet                 leave out the message trace (clock, sends, status)\n"
+            << "  --connect-timeout-ms N  bound on connecting to a peer (default 3000)\n"
+            << "  --reply-timeout-ms N    bound on receiving a reply (default 10000)\n"
+            << "  --help, --version\n"
+            << "The console prints the assignment's strings in Portuguese; everything else is in "
+               "English (docs/protocol.md).\n";
 }
 
 }  // namespace
@@ -96,44 +98,44 @@ int main(int argc, char** argv) {
       opt.quiet = true;
     } else if (arg == "--ep") {
       long ep = 0;
-      if (!value(arg, ep) || ep < 1 || ep > 3) return fail("--ep espera 1, 2 ou 3");
+      if (!value(arg, ep) || ep < 1 || ep > 3) return fail("--ep expects 1, 2 or 3");
       opt.ep = static_cast<int>(ep);
     } else if (arg == "--connect-timeout-ms") {
       if (!value(arg, opt.connect_timeout_ms) || opt.connect_timeout_ms <= 0) {
-        return fail("--connect-timeout-ms espera um inteiro positivo");
+        return fail("--connect-timeout-ms expects a positive integer");
       }
     } else if (arg == "--reply-timeout-ms") {
       if (!value(arg, opt.reply_timeout_ms) || opt.reply_timeout_ms <= 0) {
-        return fail("--reply-timeout-ms espera um inteiro positivo");
+        return fail("--reply-timeout-ms expects a positive integer");
       }
     } else if (arg.size() > 1 && arg[0] == '-') {
-      return fail("opcao desconhecida: " + std::string(arg));
+      return fail("unknown option: " + std::string(arg));
     } else {
       positional.emplace_back(arg);
     }
   }
   if (positional.size() != 3) {
-    return fail("numero errado de argumentos (esperados 3, recebidos " +
-                std::to_string(positional.size()) + ")");
+    return fail("wrong number of arguments (expected 3, got " + std::to_string(positional.size()) +
+                ")");
   }
   opt.address = positional[0];
   opt.neighbours_file = positional[1];
   opt.shared_dir = positional[2];
 
   const auto self = eachare::peer_address::parse(opt.address);
-  if (!self) return fail("endereco invalido: " + opt.address + " (esperado <ip>:<porta>)");
+  if (!self) return fail("invalid address: " + opt.address + " (expected <ip>:<port>)");
 
   std::string neighbours_text;
   {
     std::error_code ec;
     if (!fs::exists(opt.neighbours_file, ec)) {
-      return fail("arquivo de vizinhos nao encontrado: " + opt.neighbours_file);
+      return fail("neighbours file not found: " + opt.neighbours_file);
     }
     if (fs::is_directory(opt.neighbours_file, ec)) {
-      return fail("arquivo de vizinhos e um diretorio: " + opt.neighbours_file);
+      return fail("neighbours file is a directory: " + opt.neighbours_file);
     }
     std::ifstream in(opt.neighbours_file, std::ios::binary);
-    if (!in) return fail("arquivo de vizinhos ilegivel: " + opt.neighbours_file);
+    if (!in) return fail("neighbours file unreadable: " + opt.neighbours_file);
     std::ostringstream text;
     text << in.rdbuf();
     neighbours_text = text.str();
@@ -141,16 +143,16 @@ int main(int argc, char** argv) {
   {
     std::error_code ec;
     if (!fs::exists(opt.shared_dir, ec)) {
-      return fail("diretorio compartilhado nao existe: " + opt.shared_dir);
+      return fail("shared directory does not exist: " + opt.shared_dir);
     }
     if (!fs::is_directory(opt.shared_dir, ec)) {
-      return fail("diretorio compartilhado nao e um diretorio: " + opt.shared_dir);
+      return fail("shared directory is not a directory: " + opt.shared_dir);
     }
     if (::access(opt.shared_dir.c_str(), R_OK | X_OK) != 0) {
-      return fail("diretorio compartilhado sem permissao de leitura: " + opt.shared_dir);
+      return fail("shared directory not readable: " + opt.shared_dir);
     }
     fs::directory_iterator probe(opt.shared_dir, ec);
-    if (ec) return fail("diretorio compartilhado ilegivel: " + opt.shared_dir);
+    if (ec) return fail("shared directory cannot be listed: " + opt.shared_dir);
   }
 
   boost::asio::io_context io;
@@ -161,9 +163,9 @@ int main(int argc, char** argv) {
   eachare::asio_transport net(io, book, topt);
   if (const auto ec = net.listen(self->host, self->port)) {
     if (ec == std::errc::address_in_use) {
-      return fail("porta " + std::to_string(self->port) + " em uso em " + self->host);
+      return fail("port " + std::to_string(self->port) + " in use on " + self->host);
     }
-    return fail("nao foi possivel escutar em " + opt.address + ": " + ec.message());
+    return fail("cannot listen on " + opt.address + ": " + ec.message());
   }
 
   eachare::cli::console out(std::cout);
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
   eachare::cli::console_observer observer(out, book, &mailbox, copt);
 
   const auto parsed = eachare::parse_neighbours(neighbours_text, opt.address);
-  for (const auto& w : parsed.warnings) out.line("Aviso: " + w);
+  for (const auto& w : parsed.warnings) out.line("Warning: " + w);
 
   eachare::asio_scheduler sched(io);
   eachare::fs_file_store files(opt.shared_dir);

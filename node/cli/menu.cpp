@@ -171,13 +171,13 @@ bool menu_loop::run() {
     const auto line = read();
     if (!line) {
       if (!mailbox_.stopped()) {
-        out_.line("Aviso: fim da entrada padrao; o menu parou, o peer continua atendendo");
+        out_.line("Warning: end of standard input; the menu stopped, the peer keeps serving");
       }
       return false;
     }
     const auto choice = parse_menu_choice(*line);
     if (!choice) {
-      out_.line("Opcao invalida: \"" + std::string(trim(*line)) + "\"");
+      out_.line("Invalid option: \"" + std::string(trim(*line)) + "\"");
       continue;
     }
     switch (*choice) {
@@ -220,7 +220,7 @@ void menu_loop::list_peers() {
   if (!line) return;
   const auto k = parse_index(*line, listing.peers.size());
   if (!k) {
-    out_.line("Opcao invalida: \"" + std::string(trim(*line)) + "\"");
+    out_.line("Invalid option: \"" + std::string(trim(*line)) + "\"");
     return;
   }
   if (*k == 0) return;
@@ -238,7 +238,7 @@ void menu_loop::search() {
   if (!line) return;
   const auto k = parse_index(*line, results.search.size());
   if (!k) {
-    out_.line("Opcao invalida: \"" + std::string(trim(*line)) + "\"");
+    out_.line("Invalid option: \"" + std::string(trim(*line)) + "\"");
     return;
   }
   if (*k == 0) return;
@@ -254,8 +254,7 @@ void menu_loop::set_chunk_size() {
   if (!line) return;
   const auto n = parse_integer(*line);
   if (!n) {
-    out_.line("Tamanho de chunk invalido: \"" + std::string(trim(*line)) +
-              "\" (use um inteiro positivo)");
+    out_.line("Invalid chunk size: \"" + std::string(trim(*line)) + "\" (use a positive integer)");
     return;
   }
   post_(cmd_set_chunk_size{*n});

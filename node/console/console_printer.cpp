@@ -37,7 +37,7 @@ void console_printer::on_peer_updated(peer_id p, peer_status s, std::uint64_t) {
 }
 
 void console_printer::on_warning(std::string_view text) {
-  out_.line("Aviso: " + std::string(text));
+  out_.line("Warning: " + std::string(text));
 }
 
 void console_printer::on_peer_listing(const std::vector<peer_row>& rows) {
@@ -79,8 +79,7 @@ void console_printer::on_download_finished(std::string_view name, download_outco
   if (outcome == download_outcome::completed) {
     out_.line("Download do arquivo " + std::string(name) + " finalizado." + summary);
   } else {
-    out_.line("Falha no download do arquivo " + std::string(name) + ": " + std::string(why) +
-              summary);
+    out_.line("Download failed for file " + std::string(name) + ": " + std::string(why) + summary);
   }
 }
 
@@ -93,7 +92,7 @@ void console_printer::on_chunk_size_changed(std::uint64_t size) {
 }
 
 void console_printer::on_command_refused(std::string_view why) {
-  out_.line("Aviso: " + std::string(why));
+  out_.line("Warning: " + std::string(why));
 }
 
 void console_printer::on_leaving() {

@@ -50,7 +50,7 @@ class downloader {
     const auto last = peer_->wait_line_if(
         [&](const std::string& l) {
           return l.starts_with("Download do arquivo " + name + " finalizado.") ||
-                 l.starts_with("Falha no download do arquivo " + name);
+                 l.starts_with("Download failed for file " + name);
         },
         m, download_bound);
     if (seconds) *seconds = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -134,7 +134,7 @@ TEST(DownloadResilience, AllHoldersGoneIsACleanFailureWithNoFileLeft) {
   downloader d({&a, &b});
   ASSERT_TRUE(d.started());
   const std::string last = d.download("data.bin");
-  EXPECT_TRUE(last.starts_with("Falha no download do arquivo data.bin: every holder failed"))
+  EXPECT_TRUE(last.starts_with("Download failed for file data.bin: every holder failed"))
       << last << "\n"
       << d.proc().transcript();
   EXPECT_NE(last.find("2 holders dropped"), std::string::npos) << last;

@@ -287,27 +287,28 @@ class EachareBadInput : public ::testing::Test {
 };
 
 TEST_F(EachareBadInput, MalformedLineGetsAWarningAndNoReply) {
-  expect_warning_no_reply("this is garbage\n", "Aviso: malformed message from 127.0.0.1:");
+  expect_warning_no_reply("this is garbage\n", "Warning: malformed message from 127.0.0.1:");
   expect_warning_no_reply("127.0.0.1:1 notaclock HELLO\n",
-                          "Aviso: malformed message from 127.0.0.1:");
+                          "Warning: malformed message from 127.0.0.1:");
   expect_warning_no_reply("127.0.0.1:1 1 PEER_LIST x\n",
-                          "Aviso: malformed message from 127.0.0.1:");
+                          "Warning: malformed message from 127.0.0.1:");
 }
 
 TEST_F(EachareBadInput, UnknownTypeGetsAWarningAndNoReply) {
-  expect_warning_no_reply("127.0.0.1:1 1 FROBNICATE\n", "Aviso: malformed message from 127.0.0.1:");
+  expect_warning_no_reply("127.0.0.1:1 1 FROBNICATE\n",
+                          "Warning: malformed message from 127.0.0.1:");
 }
 
 TEST_F(EachareBadInput, OverLongLineIsClosedWithAWarning) {
   const std::string huge(45 * 1024 * 1024, 'A');
-  expect_warning_no_reply(huge, "Aviso: line from 127.0.0.1:");
+  expect_warning_no_reply(huge, "Warning: line from 127.0.0.1:");
 }
 
 TEST_F(EachareBadInput, DownloadOutsideTheSharedDirectoryIsRefused) {
-  expect_warning_no_reply("127.0.0.1:1 1 DL ../../etc/passwd 256 0\n", "Aviso: ");
-  expect_warning_no_reply("127.0.0.1:1 1 DL /etc/passwd 0 0\n", "Aviso: ");
+  expect_warning_no_reply("127.0.0.1:1 1 DL ../../etc/passwd 256 0\n", "Warning: ");
+  expect_warning_no_reply("127.0.0.1:1 1 DL /etc/passwd 0 0\n", "Warning: ");
   // A symlink whose target is outside the shared directory is refused too.
-  expect_warning_no_reply("127.0.0.1:1 1 DL link.txt 0 0\n", "Aviso: ");
+  expect_warning_no_reply("127.0.0.1:1 1 DL link.txt 0 0\n", "Warning: ");
 }
 
 TEST_F(EachareBadInput, ChunkPastTheEndGetsAnEmptyChunk) {
@@ -322,7 +323,8 @@ TEST_F(EachareBadInput, StdinEndDoesNotStopThePeerAndSigtermSaysBye) {
   const std::string fake_address = addr(fake.port());
   std::size_t m = peer_->mark();
   peer_->close_stdin();
-  EXPECT_LINE(*peer_, "Aviso: fim da entrada padrao; o menu parou, o peer continua atendendo", m);
+  EXPECT_LINE(*peer_, "Warning: end of standard input; the menu stopped, the peer keeps serving",
+              m);
   wire_exchange(port_, fake_address + " 3 HELLO\n");
   EXPECT_LINE(*peer_, "Mensagem recebida: \"" + fake_address + " 3 HELLO\"", m);
   EXPECT_LINE(*peer_, "Adicionando novo peer " + fake_address + " status ONLINE", m);
@@ -446,18 +448,19 @@ TEST_F(EachareBadInput, StdoutClosedByItsReaderDoesNotStopThePeer) {
 TEST_F(EachareBadInput, InvalidMenuInputIsRefusedAndTheMenuShownAgain) {
   std::size_t m = peer_->mark();
   peer_->write_line("banana");
-  EXPECT_LINE(*peer_, "Opcao invalida: \"banana\"", m);
+  EXPECT_LINE(*peer_, "Invalid option: \"banana\"", m);
   EXPECT_LINE(*peer_, "Escolha um comando:", m);
   m = peer_->mark();
   peer_->write_line("6");
   peer_->write_line("-5");
-  EXPECT_TRUE(peer_->wait_line_if([](const std::string& l) { return l.starts_with("Aviso: "); }, m))
+  EXPECT_TRUE(
+      peer_->wait_line_if([](const std::string& l) { return l.starts_with("Warning: "); }, m))
       << peer_->transcript();
   m = peer_->mark();
   peer_->write_line("6");
   peer_->write_line("abc");
   EXPECT_TRUE(peer_->wait_line_if(
-      [](const std::string& l) { return l.starts_with("Tamanho de chunk invalido"); }, m));
+      [](const std::string& l) { return l.starts_with("Invalid chunk size"); }, m));
   EXPECT_LINE(*peer_, "Escolha um comando:", m);
 }
 
@@ -477,53 +480,52 @@ struct EachareStartup : ::testing::Test {
     EXPECT_EQ(code, 1);
     ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
     EXPECT_EQ(lines[0], error);
-    EXPECT_TRUE(lines[1].starts_with("Uso: eachare <ip>:<porta> ")) << lines[1];
+    EXPECT_TRUE(lines[1].starts_with("Usage: eachare <ip>:<port> ")) << lines[1];
   }
   temp_dir dir{"startup"};
 };
 
 TEST_F(EachareStartup, WrongArgumentCount) {
-  expect_error({}, "Erro: numero errado de argumentos (esperados 3, recebidos 0)");
-  expect_error({"127.0.0.1:1"}, "Erro: numero errado de argumentos (esperados 3, recebidos 1)");
+  expect_error({}, "Error: wrong number of arguments (expected 3, got 0)");
+  expect_error({"127.0.0.1:1"}, "Error: wrong number of arguments (expected 3, got 1)");
 }
 
 TEST_F(EachareStartup, BadAddress) {
   write_file(dir / "n.txt", "");
   expect_error({"127.0.0.1", (dir / "n.txt").string(), dir.path().string()},
-               "Erro: endereco invalido: 127.0.0.1 (esperado <ip>:<porta>)");
+               "Error: invalid address: 127.0.0.1 (expected <ip>:<port>)");
   expect_error({"127.0.0.1:99999", (dir / "n.txt").string(), dir.path().string()},
-               "Erro: endereco invalido: 127.0.0.1:99999 (esperado <ip>:<porta>)");
+               "Error: invalid address: 127.0.0.1:99999 (expected <ip>:<port>)");
 }
 
 TEST_F(EachareStartup, MissingNeighboursFile) {
   const auto missing = (dir / "nope.txt").string();
   expect_error({"127.0.0.1:1", missing, dir.path().string()},
-               "Erro: arquivo de vizinhos nao encontrado: " + missing);
+               "Error: neighbours file not found: " + missing);
 }
 
 TEST_F(EachareStartup, SharedDirectoryMissingOrNotADirectory) {
   write_file(dir / "n.txt", "");
   const auto missing = (dir / "nodir").string();
   expect_error({"127.0.0.1:1", (dir / "n.txt").string(), missing},
-               "Erro: diretorio compartilhado nao existe: " + missing);
+               "Error: shared directory does not exist: " + missing);
   const auto file = (dir / "n.txt").string();
-  expect_error({"127.0.0.1:1", file, file},
-               "Erro: diretorio compartilhado nao e um diretorio: " + file);
+  expect_error({"127.0.0.1:1", file, file}, "Error: shared directory is not a directory: " + file);
 }
 
 TEST_F(EachareStartup, PortInUse) {
   write_file(dir / "n.txt", "");
   line_listener taken;
   expect_error({addr(taken.port()), (dir / "n.txt").string(), dir.path().string()},
-               "Erro: porta " + std::to_string(taken.port()) + " em uso em 127.0.0.1");
+               "Error: port " + std::to_string(taken.port()) + " in use on 127.0.0.1");
 }
 
 TEST_F(EachareStartup, UnknownOptionAndBadEp) {
   write_file(dir / "n.txt", "");
   expect_error({"127.0.0.1:1", (dir / "n.txt").string(), dir.path().string(), "--frob"},
-               "Erro: opcao desconhecida: --frob");
+               "Error: unknown option: --frob");
   expect_error({"127.0.0.1:1", (dir / "n.txt").string(), dir.path().string(), "--ep", "4"},
-               "Erro: --ep espera 1, 2 ou 3");
+               "Error: --ep expects 1, 2 or 3");
 }
 
 TEST_F(EachareStartup, NeighboursFileWarningsAndDuplicatesDoNotStopThePeer) {
@@ -535,7 +537,7 @@ TEST_F(EachareStartup, NeighboursFileWarningsAndDuplicatesDoNotStopThePeer) {
   ASSERT_TRUE(p);
   const auto& l = p->lines();
   ASSERT_GE(l.size(), 4u);
-  EXPECT_TRUE(l[0].starts_with("Aviso: neighbours file line 3: ")) << p->transcript();
+  EXPECT_TRUE(l[0].starts_with("Warning: neighbours file line 3: ")) << p->transcript();
   EXPECT_EQ(l[1], "Adicionando novo peer 127.0.0.1:7001 status OFFLINE");
   EXPECT_EQ(l[2], "Adicionando novo peer 127.0.0.1:7002 status OFFLINE");
   EXPECT_EQ(l[3], "Escolha um comando:");
@@ -549,7 +551,7 @@ TEST_F(EachareStartup, HelpAndVersionExitZero) {
   std::tie(code, lines) = run({"--help"});
   EXPECT_EQ(code, 0);
   ASSERT_FALSE(lines.empty());
-  EXPECT_TRUE(lines[0].starts_with("Uso: eachare "));
+  EXPECT_TRUE(lines[0].starts_with("Usage: eachare "));
 }
 
 }  // namespace

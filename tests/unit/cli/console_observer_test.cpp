@@ -44,7 +44,7 @@ TEST_F(ConsoleObserverTest, PrintsTheExactTraceLines) {
       "Resposta recebida: \"127.0.0.1:9002 5 LS_LIST 0\"",
       "Adicionando novo peer 127.0.0.1:9002 status ONLINE",
       "Atualizando peer 127.0.0.1:9002 status OFFLINE",
-      "Aviso: something odd",
+      "Warning: something odd",
       "arquivo escolhido mil.txt",
       "Download do arquivo mil.txt finalizado.",
       "Tamanho de chunk alterado: 128",
@@ -69,7 +69,7 @@ TEST_F(ConsoleObserverTest, RetriesAreSummedUpAfterTheAssignmentsDownloadLine) {
                          "Download do arquivo a.bin finalizado.",
                          "Download do arquivo b.bin finalizado. (3 retries, 1 holder dropped)",
                          "Download do arquivo c.bin finalizado. (1 retry)",
-                         "Falha no download do arquivo d.bin: every holder failed (5 retries, 2 "
+                         "Download failed for file d.bin: every holder failed (5 retries, 2 "
                          "holders dropped)",
                          "Download do arquivo e.bin finalizado.",
                      }));
@@ -84,7 +84,7 @@ TEST_F(ConsoleObserverTest, QuietModeKeepsResultsAndWarningsOnly) {
   obs.on_peer_updated(p, peer_status::offline, 0);
   obs.on_warning("w");
   obs.on_chunk_size_changed(64);
-  EXPECT_EQ(lines(), (std::vector<std::string>{"Aviso: w", "Tamanho de chunk alterado: 64"}));
+  EXPECT_EQ(lines(), (std::vector<std::string>{"Warning: w", "Tamanho de chunk alterado: 64"}));
 }
 
 TEST_F(ConsoleObserverTest, TruncatesFileLinesButNotOthers) {

@@ -29,9 +29,9 @@ TEST(ConsolePrinter, WritesTheTraceLinesAndResultsToItsSink) {
       "     Nome       | Tamanho | Peer",
       "[ 0] <Cancelar> |         |",
       "[ 1] a.txt      | 7       | 127.0.0.1:9002",
-      "Falha no download do arquivo a.txt: every holder failed",
+      "Download failed for file a.txt: every holder failed",
       "Tam. chunk | N peers | Tam. arquivo | N | Tempo [s] | Desvio",
-      "Aviso: no search result for 'b.txt'",
+      "Warning: no search result for 'b.txt'",
   };
   EXPECT_EQ(sink.all(), expected);
 }
@@ -45,7 +45,7 @@ TEST(ConsolePrinter, QuietLeavesOutTheMessageTraceOnly) {
   printer.on_clock_changed(5);
   printer.on_warning("w");
   printer.on_leaving();
-  EXPECT_EQ(sink.all(), (std::vector<std::string>{"Aviso: w", "Saindo..."}));
+  EXPECT_EQ(sink.all(), (std::vector<std::string>{"Warning: w", "Saindo..."}));
 }
 
 }  // namespace
