@@ -789,6 +789,10 @@ std::error_code asio_transport::map_error(const boost::system::error_code& ec) {
     return errc::unreachable;
   }
   if (ec == error::operation_aborted) return errc::cancelled;
+  // Our own descriptor shortage, not the peer's fault (the socket could not even be opened).
+  if (ec == error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system) {
+    return errc::out_of_descriptors;
+  }
   return errc::connection_reset;
 }
 

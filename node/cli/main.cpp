@@ -194,8 +194,9 @@ int main(int argc, char** argv) {
     io.stop();
   });
 
-  // SIGINT / SIGTERM act like option 9; a second signal exits at once.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  // SIGINT / SIGTERM / SIGHUP (the terminal closed) act like option 9; a second signal exits at
+  // once. Without SIGHUP, closing the terminal killed the peer before its BYE went out.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   bool bye_sent = false;
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int) {

@@ -41,6 +41,8 @@ class eachare_error_category final : public std::error_category {
         return "input/output error";
       case errc::too_large:
         return "too large";
+      case errc::out_of_descriptors:
+        return "too many open files here (local EMFILE/ENFILE)";
     }
     return "unknown eachare error " + std::to_string(value);
   }

@@ -25,6 +25,9 @@ enum class errc {
   not_regular_file,        // file_store: a directory, device, or a symlink leading outside
   io_error,                // file_store: read/write failed
   too_large,               // file_store/transport: over a named limit
+  // Our own process or system ran out of descriptors (EMFILE/ENFILE) opening a connection: says
+  // nothing about the peer, which must not be blamed (marked OFFLINE) for it.
+  out_of_descriptors,
 };
 
 const std::error_category& eachare_category() noexcept;

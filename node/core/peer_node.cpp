@@ -44,6 +44,8 @@ double to_seconds(duration d) {
 struct peer_node::impl {
   struct round_op {
     std::size_t pending = 0;
+    std::size_t asked = 0;
+    timer_id deadline = 0;
   };
 
   struct search_op {
@@ -89,12 +91,28 @@ struct peer_node::impl {
   std::map<std::uint64_t, search_op> searches;
   std::map<std::uint64_t, download_op> downloads;
   std::map<std::uint64_t, bye_op> byes;
+  // Peers refused by a full table since the last warning about it.
+  std::size_t not_added = 0;
+
+  // One warning for the peers a full table refused during one event (a PEER_LIST reply may
+  // carry thousands: one line, not one each).
+  void warn_not_added(std::string_view source) {
+    if (not_added == 0) return;
+    n.obs_.on_warning("peer table full (" + std::to_string(n.table_.size()) + " peers, limit " +
+                      std::to_string(n.table_.max_entries()) + "): " + std::to_string(not_added) +
+                      " new peer(s) from " + std::string(source) + " not added");
+    not_added = 0;
+  }
 
   // ------------------------------------------------------------------------------------------
   // Events and table updates.
 
   void emit_change(peer_id p, table_change change) {
     if (change == table_change::unchanged) return;
+    if (change == table_change::full) {
+      ++not_added;
+      return;
+    }
     const peer_record* r = n.table_.find(p);
     assert(r != nullptr);
     if (change == table_change::added) {
@@ -118,6 +136,7 @@ struct peer_node::impl {
     // Part 1 keeps no per-peer clocks: its PEER_LIST shows 0 for everyone.
     const std::uint64_t stored_clock = n.config_.ep == 1 ? 0 : msg.clock;
     emit_change(from, n.table_.on_direct(from, status, stored_clock));
+    warn_not_added(printable(msg.origin));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -148,6 +167,11 @@ struct peer_node::impl {
     // like a peer that is merely down.
     if (ec == errc::malformed_reply || ec == errc::unexpected_reply || ec == errc::line_too_long) {
       n.obs_.on_warning("unusable reply from " + n.book_.name(to) + ": " + ec.message());
+    }
+    if (ec == errc::out_of_descriptors) {
+      // Our shortage, not the peer's: its status stays as it was.
+      n.obs_.on_warning("could not reach " + n.book_.name(to) + ": " + ec.message());
+      return;
     }
     if (to == n.self_) return;
     emit_change(to, n.table_.set_status(to, peer_status::offline));
@@ -199,12 +223,30 @@ struct peer_node::impl {
     auto& entries = reply.body.emplace<peer_list_body>().entries;
     const auto& records = n.table_.records();
     entries.reserve(std::min(records.size(), limits::max_peer_list_entries));
+    // The line must stay within limits::max_peer_list_bytes whatever clock and count it ends up
+    // with, so the header is counted at its widest.
+    std::size_t bytes =
+        peer_list_header_size(n.config_.self, limits::max_clock, limits::max_peer_list_entries);
+    std::size_t left_out = 0;
     for (const peer_record& r : records) {
       if (r.id == requester || r.id == n.self_) continue;
-      if (entries.size() == limits::max_peer_list_entries) break;
       // Part 1 has no per-peer clocks on the wire: its PEER_LIST says 0 for everyone, whatever a
       // mixed network's lists taught the table.
-      entries.push_back(peer_entry{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock});
+      peer_entry e{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock};
+      const std::size_t size = encoded_size(e);
+      if (entries.size() == limits::max_peer_list_entries ||
+          bytes + size > limits::max_peer_list_bytes) {
+        ++left_out;
+        continue;
+      }
+      bytes += size;
+      entries.push_back(std::move(e));
+    }
+    if (left_out > 0) {
+      n.obs_.on_warning("PEER_LIST to " + n.book_.name(requester) + " leaves out " +
+                        std::to_string(left_out) + " peer(s): over " +
+                        std::to_string(limits::max_peer_list_entries) + " entries or " +
+                        std::to_string(limits::max_peer_list_bytes) + " bytes");
     }
     stamp(requester, reply);
     return reply;
@@ -271,7 +313,12 @@ struct peer_node::impl {
       n.obs_.on_command_refused("no such peer to greet");
       return;
     }
-    if (n.table_.add_if_absent(c.to)) emit_change(c.to, table_change::added);
+    if (n.table_.add_if_absent(c.to)) {
+      emit_change(c.to, table_change::added);
+    } else if (n.table_.find(c.to) == nullptr) {
+      emit_change(c.to, table_change::full);
+      warn_not_added("menu 1");
+    }
     ++hellos;
     send(c.to, make(hello_body{}),
          [this, to = c.to](std::error_code ec, std::optional<message>, std::string_view) {
@@ -310,7 +357,11 @@ struct peer_node::impl {
       return;
     }
     const std::uint64_t op = next_op++;
-    rounds[op].pending = targets.size();
+    round_op& round = rounds[op];
+    round.pending = targets.size();
+    round.asked = targets.size();
+    round.deadline = n.sched_.schedule_after(n.config_.get_peers_round_limit,
+                                             [this, op] { on_round_deadline(op); });
     for (peer_id to : targets) {
       send(to, make(get_peers_body{}),
            [this, op, to](std::error_code ec, std::optional<message> reply, std::string_view line) {
@@ -327,13 +378,29 @@ struct peer_node::impl {
         const peer_id p = n.book_.intern(e.address);
         emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
       }
+      warn_not_added("the PEER_LIST of " + n.book_.name(to));
     }
     auto it = rounds.find(op);
-    if (it == rounds.end()) return;
+    if (it == rounds.end()) return;  // a late reply after the round's deadline
     if (--it->second.pending == 0) {
+      n.sched_.cancel(it->second.deadline);
       rounds.erase(it);
       n.obs_.on_get_peers_done();
     }
+  }
+
+  // The round took limits::max_get_peers_round: menu 2 is done; replies still on their way
+  // update the table when they come, but no longer hold the menu.
+  void on_round_deadline(std::uint64_t op) {
+    auto it = rounds.find(op);
+    if (it == rounds.end()) return;
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(n.config_.get_peers_round_limit);
+    n.obs_.on_warning("get_peers round stopped after " + std::to_string(seconds.count()) +
+                      " s: " + std::to_string(it->second.pending) + " of " +
+                      std::to_string(it->second.asked) + " peer(s) had not answered");
+    rounds.erase(it);
+    n.obs_.on_get_peers_done();
   }
 
   void operator()(const cmd_list_local&) { n.obs_.on_local_files(n.files_.list()); }
@@ -368,7 +435,18 @@ struct peer_node::impl {
     auto it = searches.find(op);
     if (it == searches.end()) return;
     search_op& s = it->second;
-    if (m != nullptr) s.files[target] = std::move(std::get<ls_list_body>(reply->body).files);
+    if (m != nullptr) {
+      auto& files = s.files[target];
+      files = std::move(std::get<ls_list_body>(reply->body).files);
+      // Names no download could use ("..", "a/b", control characters) never reach the table:
+      // one warning per reply, however many there were.
+      const auto unusable =
+          std::erase_if(files, [](const file_entry& f) { return !is_safe_file_name(f.name); });
+      if (unusable > 0) {
+        n.obs_.on_warning("LS_LIST of " + n.book_.name(to) + ": " + std::to_string(unusable) +
+                          " unusable file name(s) left out");
+      }
+    }
     if (--s.pending > 0) return;
 
     // Rows in first-seen order: targets in the order asked, files in the order listed, so the
@@ -608,16 +686,25 @@ peer_node::peer_node(node_config config, address_book& book, transport& net, sch
       self_(book_.intern(config_.self)),
       clock_(clock_rule_for_ep(config_.ep)),
       chunk_size_(config_.ep == 2 ? 0 : config_.chunk_size),
+      table_(config_.max_known_peers),
       impl_(std::make_unique<impl>(*this)) {}
 
-peer_node::~peer_node() = default;
+peer_node::~peer_node() {
+  // A round's deadline timer points into impl_.
+  for (const auto& [op, round] : impl_->rounds) sched_.cancel(round.deadline);
+}
 
 void peer_node::start() {
   for (const std::string& address : config_.neighbours) {
     const peer_id p = book_.intern(address);
     if (p == self_) continue;
-    if (table_.add_if_absent(p)) obs_.on_peer_added(p, peer_status::offline, 0);
+    if (table_.add_if_absent(p)) {
+      obs_.on_peer_added(p, peer_status::offline, 0);
+    } else if (table_.find(p) == nullptr) {
+      impl_->emit_change(p, table_change::full);
+    }
   }
+  impl_->warn_not_added("the neighbours file");
 }
 
 void peer_node::on_command(const command& cmd) {

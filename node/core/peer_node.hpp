@@ -8,6 +8,8 @@
 // callbacks into it (the simulator drops a crashed node's pending completions).
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +25,16 @@
 
 namespace eachare {
 
+namespace limits {
+// Peers a node keeps in its table. Every entry is a target of menu 2 and an entry of every
+// PEER_LIST we send, so one reply listing 200,000 unreachable addresses once made the next
+// menu 2 take over an hour. Peers beyond it are not added, with a warning.
+inline constexpr std::size_t max_known_peers = 10'000;
+// Longest a get_peers round (menu 2) may take: past it the round ends with a warning naming the
+// peers that had not answered, and their late replies still update the table.
+inline constexpr std::chrono::seconds max_get_peers_round{30};
+}  // namespace limits
+
 struct node_config {
   std::string self;                         // own listening address, `host:port`
   int ep = 3;                               // 1, 2 or 3: clock rule and features
@@ -30,6 +42,8 @@ struct node_config {
   std::uint64_t rng_seed = 1;               // the node's only randomness (gossip fanout)
   std::uint32_t max_chunks_in_flight = 16;  // per download, across all holders
   std::vector<std::string> neighbours;  // from parse_neighbours(): valid, no self, no duplicates
+  std::size_t max_known_peers = limits::max_known_peers;
+  std::chrono::nanoseconds get_peers_round_limit = limits::max_get_peers_round;
 };
 
 class peer_node {

@@ -104,6 +104,7 @@ void peer_table::set(peer_record& r, peer_status status) {
 table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t clock) {
   const std::uint32_t at = position_of(p);
   if (at == no_position) {
+    if (full()) return table_change::full;
     add(p, status, clock);
     return table_change::added;
   }
@@ -116,6 +117,7 @@ table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t 
 table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint64_t clock) {
   const std::uint32_t at = position_of(p);
   if (at == no_position) {
+    if (full()) return table_change::full;
     add(p, status, clock);
     return table_change::added;
   }
@@ -129,6 +131,7 @@ table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint6
 table_change peer_table::set_status(peer_id p, peer_status status) {
   const std::uint32_t at = position_of(p);
   if (at == no_position) {
+    if (full()) return table_change::full;
     add(p, status, 0);
     return table_change::added;
   }
@@ -137,7 +140,7 @@ table_change peer_table::set_status(peer_id p, peer_status status) {
 }
 
 bool peer_table::add_if_absent(peer_id p, peer_status status, std::uint64_t clock) {
-  if (position_of(p) != no_position) return false;
+  if (position_of(p) != no_position || full()) return false;
   add(p, status, clock);
   return true;
 }

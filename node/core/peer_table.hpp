@@ -9,6 +9,7 @@
 // a gossip round's time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,10 +24,14 @@ struct peer_record {
   std::uint64_t clock = 0;
 };
 
-enum class table_change : std::uint8_t { added, updated, unchanged };
+// full: the peer is unknown and the table already holds max_entries(); nothing changed.
+enum class table_change : std::uint8_t { added, updated, unchanged, full };
 
 class peer_table {
  public:
+  // At most `max_entries` peers; beyond it, unknown peers are not added (table_change::full).
+  explicit peer_table(std::size_t max_entries = SIZE_MAX) : max_entries_(max_entries) {}
+
   // A message came directly from `p` (any type, replies too): p takes `status` (ONLINE, or
   // OFFLINE for BYE) always, and clock = max(stored, clock). Unknown p is added. Never
   // `unchanged`: the status line is printed on every direct message.
@@ -37,7 +42,8 @@ class peer_table {
   // The outcome of a send to `p` (ONLINE after a HELLO went through, OFFLINE after a failed
   // connection). Adds p when unknown. Clock unchanged.
   table_change set_status(peer_id p, peer_status status);
-  // A neighbour from the file: added OFFLINE with clock 0 unless known. True when added.
+  // A neighbour from the file: added OFFLINE with clock 0 unless known (or the table is full).
+  // True when added.
   bool add_if_absent(peer_id p, peer_status status = peer_status::offline, std::uint64_t clock = 0);
 
   const peer_record* find(peer_id p) const;
@@ -45,6 +51,8 @@ class peer_table {
   const std::vector<peer_record>& records() const { return records_; }
   std::size_t size() const { return records_.size(); }
   std::size_t online_count() const { return online_; }
+  std::size_t max_entries() const { return max_entries_; }
+  bool full() const { return records_.size() >= max_entries_; }
 
  private:
   peer_record& add(peer_id p, peer_status status, std::uint64_t clock);
@@ -75,6 +83,7 @@ class peer_table {
   std::vector<std::uint32_t> direct_;  // direct mode (non-empty): position by id
   peer_id max_id_ = 0;
   std::size_t online_ = 0;
+  std::size_t max_entries_;
 };
 
 }  // namespace eachare

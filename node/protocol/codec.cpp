@@ -257,6 +257,12 @@ bool decode_peer_entry(std::string_view text, std::size_t index, peer_entry& ent
     fail(decode_error::bad_entry, entry_detail("PEER_LIST", index, text, why));
     return false;
   }
+  if (entry.clock > limits::max_clock) {
+    std::string why = "has a clock over the limit of ";
+    append_number(why, limits::max_clock);
+    fail(decode_error::bad_entry, entry_detail("PEER_LIST", index, text, why));
+    return false;
+  }
   entry.address.assign(address);
   return true;
 }
@@ -496,14 +502,13 @@ struct body_encoder {
   void operator()(const peer_list_body& b) const {
     assert(b.entries.size() <= limits::max_peer_list_entries);
     std::size_t size = 1 + decimal_width(b.entries.size());
-    for (const auto& e : b.entries) {
-      size += 1 + e.address.size() + 1 + to_string(e.status).size() + 1 + decimal_width(e.clock);
-    }
+    for (const auto& e : b.entries) size += encoded_size(e);
     out.reserve(out.size() + size);
     out.push_back(' ');
     append_number(out, b.entries.size());
     for (const auto& e : b.entries) {
       assert(is_valid_peer_address(e.address));
+      assert(e.clock <= limits::max_clock);
       out.push_back(' ');
       out.append(e.address);
       out.push_back(':');
@@ -622,6 +627,11 @@ decode_status decode(std::string_view line, message& out) {
   if (const auto r = parse_u64(clock, clock_value); r != number_result::ok) {
     return fail(decode_error::bad_clock, field_detail("clock", clock, number_problem(r)));
   }
+  if (clock_value > limits::max_clock) {
+    std::string why = "exceeds the limit of ";
+    append_number(why, limits::max_clock);
+    return fail(decode_error::bad_clock, field_detail("clock", clock, why));
+  }
   message_type type{};
   if (!parse_type(type_text, type)) {
     return fail(decode_error::unknown_type, field_detail("type", type_text, "is not known"));
@@ -636,6 +646,13 @@ decode_status decode(std::string_view line, message& out) {
       ok = decode_no_arguments(fields, type, out.body, fail);
       break;
     case message_type::peer_list:
+      if (line.size() > limits::max_peer_list_bytes) {
+        std::string detail = "PEER_LIST of ";
+        append_number(detail, line.size());
+        detail.append(" bytes exceeds the limit of ");
+        append_number(detail, limits::max_peer_list_bytes);
+        return fail(decode_error::line_too_long, std::move(detail));
+      }
       ok = decode_peer_list(fields, out.body, fail);
       break;
     case message_type::ls_list:
@@ -656,11 +673,23 @@ decode_status decode(std::string_view line, message& out) {
 
 void encode_to(const message& m, std::string& out) {
   assert(is_valid_peer_address(m.origin));
+  assert(m.clock <= limits::max_clock);
   [[maybe_unused]] const std::size_t start = out.size();
   out.reserve(out.size() + header_size(m));
   append_header(m, out);
   std::visit(body_encoder{out}, m.body);
   assert(out.size() - start <= limits::max_line_bytes);
+  assert(m.type() != message_type::peer_list || out.size() - start <= limits::max_peer_list_bytes);
+}
+
+std::size_t encoded_size(const peer_entry& e) {
+  return 1 + e.address.size() + 1 + to_string(e.status).size() + 1 + decimal_width(e.clock);
+}
+
+std::size_t peer_list_header_size(std::string_view origin, std::uint64_t clock,
+                                  std::size_t entries) {
+  return origin.size() + 1 + decimal_width(clock) + 1 + to_string(message_type::peer_list).size() +
+         1 + decimal_width(entries);
 }
 
 std::string encode(const message& m) {

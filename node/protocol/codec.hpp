@@ -1,8 +1,9 @@
 // codec: the only translation between message values and protocol lines (protocol.md §2, §6,
 // §7). Pure functions; safe to call from any thread.
 //
-// Every bound is a named constexpr, checked on decode and asserted on encode, so a hostile or
-// buggy peer can never make us allocate without limit.
+// Every bound is a named constexpr, checked on decode and asserted on encode with the same value,
+// so a hostile or buggy peer can never make us allocate without limit, and nothing we decoded can
+// make an encode fail: the bounds are limits::max_clock, limits::max_host_bytes and those below.
 #pragma once
 
 #include <cstddef>
@@ -10,15 +11,20 @@
 #include <string>
 #include <string_view>
 
+#include "node/protocol/lamport_clock.hpp"  // limits::max_clock
 #include "node/protocol/message.hpp"
+#include "node/protocol/peer_address.hpp"  // limits::max_host_bytes
 
 namespace eachare {
 
 namespace limits {
 // Largest chunk we serve or accept (also bounds part-2 whole-file transfers, chunk size 0).
 inline constexpr std::uint64_t max_chunk_bytes = 32ull * 1024 * 1024;
-// Largest PEER_LIST we accept or send.
+// Largest PEER_LIST we accept or send, in entries and in bytes (the whole line, '\n' excluded).
+// The byte bound is what keeps a reply we build from what others told us within every peer's
+// line limit: 200,000 entries of up to 290 bytes would be 58 MB.
 inline constexpr std::size_t max_peer_list_entries = 200'000;
+inline constexpr std::size_t max_peer_list_bytes = 8 * 1024 * 1024;
 // Largest LS_LIST we accept or send.
 inline constexpr std::size_t max_ls_list_entries = 100'000;
 // Longest file name on the wire.
@@ -62,6 +68,14 @@ void encode_to(const message& m, std::string& out);
 
 // The line for `m`, without the trailing '\n'.
 std::string encode(const message& m);
+
+// Bytes one entry adds to an encoded PEER_LIST (its leading space included): lets a sender stop
+// before limits::max_peer_list_bytes.
+std::size_t encoded_size(const peer_entry& e);
+// Bytes of a PEER_LIST line from `origin` at `clock` with `entries` entries, before the entries
+// themselves: "<origin> <clock> PEER_LIST <N>".
+std::size_t peer_list_header_size(std::string_view origin, std::uint64_t clock,
+                                  std::size_t entries);
 
 // The safety rule for file names on the wire and in DL requests: non-empty, at most
 // max_file_name_bytes, no '/', '\\', NUL, space, control characters, and not "." or "..".

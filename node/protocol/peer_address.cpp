@@ -25,6 +25,7 @@ constexpr bool is_host_char(char c) {
 bool split_address(std::string_view text, std::string_view& host, std::uint16_t& port) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
+  if (colon > limits::max_host_bytes) return false;
   host = text.substr(0, colon);
   for (char c : host) {
     if (!is_host_char(c)) return false;

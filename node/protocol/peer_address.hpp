@@ -5,6 +5,7 @@
 // different peers, so we keep the text exactly as given and never resolve or normalise it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,12 +13,20 @@
 
 namespace eachare {
 
+namespace limits {
+// Longest host part of an address on the wire: a DNS name's limit (RFC 1035). Every ORIGIN and
+// PEER_LIST entry is checked against it, so a peer's address costs at most a few hundred bytes
+// in our tables and in every PEER_LIST we send (a 30 MB host once made that reply abort).
+inline constexpr std::size_t max_host_bytes = 253;
+}  // namespace limits
+
 struct peer_address {
   std::string host;  // dotted IPv4 or a host name made of [A-Za-z0-9.-]
   std::uint16_t port = 0;
 
-  // Parses `host:port`. Rejects an empty host, characters outside [A-Za-z0-9.-], a missing or
-  // non-numeric port, port 0 and ports above 65535. Splits at the last ':'.
+  // Parses `host:port`. Rejects an empty host, a host longer than limits::max_host_bytes,
+  // characters outside [A-Za-z0-9.-], a missing or non-numeric port, port 0 and ports above
+  // 65535. Splits at the last ':'.
   static std::optional<peer_address> parse(std::string_view text);
 
   std::string to_string() const;  // `host:port`

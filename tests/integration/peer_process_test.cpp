@@ -337,6 +337,20 @@ TEST_F(EachareBadInput, StdinEndDoesNotStopThePeerAndSigtermSaysBye) {
   EXPECT_EQ(peer_->wait_exit(), 0) << peer_->transcript();
 }
 
+TEST_F(EachareBadInput, SighupActsAsOptionNine) {
+  line_listener fake;
+  const std::string fake_address = addr(fake.port());
+  const std::size_t m = peer_->mark();
+  wire_exchange(port_, fake_address + " 3 HELLO\n");
+  EXPECT_LINE(*peer_, "Adicionando novo peer " + fake_address + " status ONLINE", m);
+  peer_->signal(SIGHUP);
+  EXPECT_LINE(*peer_, "Saindo...", m);
+  const auto bye = fake.accept_line();
+  ASSERT_TRUE(bye);
+  EXPECT_TRUE(bye->ends_with(" BYE")) << *bye;
+  EXPECT_EQ(peer_->wait_exit(), 0) << peer_->transcript();
+}
+
 // A fake holder on loopback: answers LS with one big file, takes every DL and never answers it
 // (the connection stays open), and records the BYE.
 class stalling_holder {

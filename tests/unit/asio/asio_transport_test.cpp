@@ -628,6 +628,43 @@ TEST(AsioTransport, ListenerSurvivesRunningOutOfDescriptors) {
   EXPECT_EQ(a.handler.messages()[0].clock, 5u);
 }
 
+TEST(AsioTransport, ConnectWithoutAFreeDescriptorIsReportedAsOursNotAsAReset) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "needs a process that can run out of descriptors; not under sanitizers";
+#endif
+  io_thread t;
+  peer a(t);
+  peer b(t);
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  std::vector<int> filler;
+  {
+    rlimit low = old_limit;
+    low.rlim_cur = 256;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    for (;;) {
+      const int fd = ::dup(0);
+      if (fd < 0) break;
+      filler.push_back(fd);
+    }
+  }
+  const auto r = b.send_and_wait(a.self, make(b.self, 1, hello_body{}));
+  for (const int fd : filler) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old_limit), 0);
+  EXPECT_EQ(r.ec, errc::out_of_descriptors) << r.ec.message();
+  EXPECT_NE(r.ec.message().find("too many open files"), std::string::npos);
+}
+
+TEST(AsioTransport, MapsDescriptorShortageToItsOwnError) {
+  EXPECT_EQ(asio_transport::map_error(boost::asio::error::no_descriptors),
+            errc::out_of_descriptors);
+  EXPECT_EQ(asio_transport::map_error(boost::system::errc::make_error_code(
+                boost::system::errc::too_many_files_open_in_system)),
+            errc::out_of_descriptors);
+  EXPECT_EQ(asio_transport::map_error(boost::asio::error::connection_reset),
+            errc::connection_reset);
+}
+
 TEST(AsioTransport, CloseCancelsPendingRequests) {
   io_thread t;
   peer b(t);

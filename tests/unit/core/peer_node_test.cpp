@@ -179,6 +179,20 @@ TEST(PeerNode, FailedSendMarksPeerOfflineAfterCountingItsTick) {
   EXPECT_EQ(h.node->peers().online_count(), 0u);
 }
 
+TEST(PeerNode, OurOwnDescriptorShortageWarnsAndDoesNotMarkThePeerOffline) {
+  harness h;
+  h.hello_from(p2);
+  h.command(cmd_get_peers{});
+  h.obs.clear();
+  h.net.complete(0, errc::out_of_descriptors);
+  h.net.deliver_all();
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.obs.with_prefix("warning "),
+            (strings{"warning could not reach 127.0.0.1:9002: too many open files here (local "
+                     "EMFILE/ENFILE)"}));
+  EXPECT_EQ(h.obs.count("updated 127.0.0.1:9002"), 0u);
+}
+
 TEST(PeerNode, HelloToUnknownPeerAddsItFirst) {
   harness h;
   h.obs.clear();
@@ -323,6 +337,126 @@ TEST(PeerNode, PeerListAddsUnknownUpdatesOnGreaterClockAndSkipsSelf) {
   EXPECT_EQ(h.node->operations_in_flight(), 0u);
 }
 
+TEST(PeerNode, HelloWithTheClockCeilingDoesNotWrapTheClock) {
+  // `127.0.0.1:47999 18446744073709551615 HELLO` once printed "Atualizando relogio para 0"; such
+  // a line no longer decodes, and the ceiling itself keeps the clock there.
+  harness h;
+  h.hello_from(p2, limits::max_clock - 1);
+  EXPECT_EQ(h.node->clock(), limits::max_clock);
+  h.hello_from(p3, limits::max_clock);
+  EXPECT_EQ(h.node->clock(), limits::max_clock);
+  EXPECT_EQ(h.record(p3).clock, limits::max_clock);
+  const auto reply = h.node->on_message(make_msg(p4, 1, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->clock, limits::max_clock);
+  message back;
+  EXPECT_TRUE(decode(encode(*reply), back).ok()) << "our reply stays decodable";
+}
+
+TEST(PeerNode, PeerListFromAFullTableNamesHowManyWereNotAdded) {
+  node_config c = config_with({p2, p3});
+  c.max_known_peers = 3;
+  harness h(c);
+  h.command(cmd_get_peers{});
+  h.obs.clear();
+  peer_list_body list;
+  for (int port = 9100; port < 9110; ++port) {
+    list.entries.push_back({"127.0.0.1:" + std::to_string(port), peer_status::online, 1});
+  }
+  h.net.reply(0, make_msg(p2, 3, std::move(list)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.node->peers().size(), 3u);
+  EXPECT_EQ(h.obs.count("added "), 1u);
+  EXPECT_EQ(h.obs.with_prefix("warning "),
+            (strings{"warning peer table full (3 peers, limit 3): 9 new peer(s) from the "
+                     "PEER_LIST of 127.0.0.1:9002 not added"}));
+}
+
+TEST(PeerNode, DirectMessageFromAnUnknownPeerIntoAFullTableIsServedButNotAdded) {
+  node_config c = config_with({p2});
+  c.max_known_peers = 1;
+  harness h(c);
+  const auto reply = h.node->on_message(make_msg(p3, 4, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(h.node->peers().size(), 1u);
+  EXPECT_EQ(h.node->clock(), 6u);
+  EXPECT_TRUE(h.obs.contains(
+      "warning peer table full (1 peers, limit 1): 1 new peer(s) from 127.0.0.1:9003 not added"));
+}
+
+TEST(PeerNode, NeighboursBeyondTheTableLimitAreLeftOutWithOneWarning) {
+  node_config c = config_with({p2, p3, p4});
+  c.max_known_peers = 2;
+  harness h(c);
+  EXPECT_EQ(h.node->peers().size(), 2u);
+  EXPECT_EQ(h.obs.with_prefix("warning "),
+            (strings{"warning peer table full (2 peers, limit 2): 1 new peer(s) from the "
+                     "neighbours file not added"}));
+}
+
+TEST(PeerNode, DefaultTableLimitIsTheNamedOne) {
+  harness h;
+  EXPECT_EQ(h.node->peers().max_entries(), limits::max_known_peers);
+}
+
+TEST(PeerNode, GetPeersRoundEndsAtItsTimeLimitAndLateRepliesStillCount) {
+  harness h;
+  h.command(cmd_get_peers{});
+  ASSERT_EQ(h.net.send_count(), 2u);
+  h.net.reply(0, make_msg(p2, 1, peer_list_body{}));
+  h.net.deliver_all();
+  h.sched.advance(limits::max_get_peers_round - 1ms);
+  EXPECT_EQ(h.obs.count("get_peers done"), 0u);
+  h.sched.advance(1ms);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+  EXPECT_TRUE(
+      h.obs.contains("warning get_peers round stopped after 30 s: 1 of 2 peer(s) had "
+                     "not answered"));
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+  peer_list_body late;
+  late.entries = {{p4, peer_status::online, 2}};
+  h.net.reply(1, make_msg(p3, 1, std::move(late)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.record(p4).status, peer_status::online);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u) << "the round ended once";
+}
+
+TEST(PeerNode, GetPeersRoundThatFinishesInTimeLeavesNoTimer) {
+  harness h;
+  h.command(cmd_get_peers{});
+  h.net.reply(0, make_msg(p2, 1, peer_list_body{}));
+  h.net.complete(1, errc::connection_refused);
+  h.net.deliver_all();
+  EXPECT_EQ(h.sched.pending_timers(), 0u);
+  h.sched.advance(limits::max_get_peers_round);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+  EXPECT_EQ(h.obs.count("warning "), 0u);
+}
+
+TEST(PeerNode, PeerListReplyStaysWithinTheByteLimit) {
+  // 40,000 peers with 240-byte names would be a 10 MB line: more than any peer accepts.
+  node_config c = config_with({});
+  c.max_known_peers = 40'000;
+  harness h(c);
+  const std::string pad(230, 'h');
+  for (int i = 0; i < 40'000; ++i) {
+    h.hello_from(pad + std::to_string(i) + ".example:9000", 1);
+  }
+  h.obs.clear();
+  const auto reply = h.node->on_message(make_msg(p2, 1, get_peers_body{}), "");
+  ASSERT_TRUE(reply.has_value());
+  const std::string line = encode(*reply);
+  EXPECT_LE(line.size(), limits::max_peer_list_bytes);
+  message back;
+  EXPECT_TRUE(decode(line, back).ok());
+  const auto sent = std::get<peer_list_body>(reply->body).entries.size();
+  EXPECT_LT(sent, 40'000u);
+  EXPECT_GT(sent, 30'000u);
+  EXPECT_EQ(h.obs.count("warning PEER_LIST to 127.0.0.1:9002 leaves out " +
+                        std::to_string(40'000 - sent) + " peer(s)"),
+            1u);
+}
+
 TEST(PeerNode, GetPeersAsksOnlyTheSnapshotTakenAtTheStart) {
   harness h;
   h.command(cmd_get_peers{});
@@ -429,6 +563,20 @@ TEST(PeerNode, SearchSkipsFailedPeersAndMarksThemOffline) {
   h.net.deliver_all();
   EXPECT_EQ(h.obs.events().back(), "search x:1@127.0.0.1:9003");
   EXPECT_EQ(h.record(p2).status, peer_status::offline);
+}
+
+TEST(PeerNode, SearchLeavesOutUnusableNamesWithOneWarningPerReply) {
+  harness h;
+  h.hello_from(p2);
+  h.command(cmd_search{});
+  ASSERT_EQ(h.net.send_count(), 1u);
+  ls_list_body list;
+  list.files = {{"..", 1}, {"a/b", 2}, {"x\x1b[2J", 3}, {"ok.txt", 4}, {".", 5}};
+  h.net.reply(0, make_msg(p2, 1, std::move(list)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.with_prefix("warning "),
+            (strings{"warning LS_LIST of 127.0.0.1:9002: 4 unusable file name(s) left out"}));
+  EXPECT_TRUE(h.obs.contains("search ok.txt:4@127.0.0.1:9002"));
 }
 
 TEST(PeerNode, SearchWithNoOnlinePeerGivesAnEmptyTableAtOnce) {

@@ -161,5 +161,20 @@ TEST(PeerTable, FindsEveryPeerWhileIdsGoDenseThenSparseAgain) {
   EXPECT_EQ(t.size(), added.size());
 }
 
+TEST(PeerTable, FullTableRefusesUnknownPeersButStillUpdatesKnownOnes) {
+  peer_table t(2);
+  EXPECT_EQ(t.on_direct(1, peer_status::online, 1), table_change::added);
+  EXPECT_EQ(t.on_list_entry(2, peer_status::offline, 1), table_change::added);
+  EXPECT_TRUE(t.full());
+  EXPECT_EQ(t.on_direct(3, peer_status::online, 1), table_change::full);
+  EXPECT_EQ(t.on_list_entry(3, peer_status::online, 1), table_change::full);
+  EXPECT_EQ(t.set_status(3, peer_status::online), table_change::full);
+  EXPECT_FALSE(t.add_if_absent(3));
+  EXPECT_EQ(t.size(), 2u);
+  EXPECT_EQ(t.find(3), nullptr);
+  EXPECT_EQ(t.on_direct(2, peer_status::online, 5), table_change::updated);
+  EXPECT_EQ(t.find(2)->clock, 5u);
+}
+
 }  // namespace
 }  // namespace eachare

@@ -142,8 +142,8 @@ TEST(Codec, EncodeToAppends) {
 }
 
 TEST(Codec, EncodesMaximumClock) {
-  expect_round_trip(make(hello_body{}, 18446744073709551615ull),
-                    "127.0.0.1:9001 18446744073709551615 HELLO");
+  expect_round_trip(make(hello_body{}, limits::max_clock),
+                    "127.0.0.1:9001 9223372036854775807 HELLO");
 }
 
 TEST(Codec, DecodesIntoAMessageThatHeldAnotherType) {
@@ -326,6 +326,68 @@ TEST(CodecMalformed, ClockThatOverflows64Bits) {
   const auto status = decode_status_of("127.0.0.1:9002 18446744073709551616 HELLO");
   EXPECT_EQ(status.error, decode_error::bad_clock);
   EXPECT_NE(status.detail.find("64 bits"), std::string::npos) << status.detail;
+}
+
+TEST(CodecMalformed, ClockAtTheCeilingIsAcceptedAndOneAboveIsRefused) {
+  EXPECT_EQ(decode_ok("127.0.0.1:9002 " + std::to_string(limits::max_clock) + " HELLO").clock,
+            limits::max_clock);
+  const auto status =
+      decode_status_of("127.0.0.1:9002 " + std::to_string(limits::max_clock + 1) + " HELLO");
+  EXPECT_EQ(status.error, decode_error::bad_clock);
+  EXPECT_NE(status.detail.find("exceeds the limit of 9223372036854775807"), std::string::npos)
+      << status.detail;
+}
+
+TEST(CodecMalformed, ClockOfUint64MaxAndMaxMinusOneIsRefused) {
+  // 2^64 - 1 once wrapped the receiver's clock to 0.
+  EXPECT_EQ(decode_error_of("127.0.0.1:47999 18446744073709551615 HELLO"), decode_error::bad_clock);
+  EXPECT_EQ(decode_error_of("127.0.0.1:47999 18446744073709551614 HELLO"), decode_error::bad_clock);
+}
+
+TEST(CodecMalformed, PeerListEntryClockOverTheCeilingIsABadEntry) {
+  EXPECT_EQ(decode_error_of("127.0.0.1:9002 5 PEER_LIST 1 h:1:ONLINE:18446744073709551615"),
+            decode_error::bad_entry);
+  EXPECT_EQ(decode_error_of("127.0.0.1:9002 5 PEER_LIST 1 h:1:ONLINE:" +
+                            std::to_string(limits::max_clock + 1)),
+            decode_error::bad_entry);
+  const message m =
+      decode_ok("127.0.0.1:9002 5 PEER_LIST 1 h:1:ONLINE:" + std::to_string(limits::max_clock));
+  EXPECT_EQ(std::get<peer_list_body>(m.body).entries.at(0).clock, limits::max_clock);
+}
+
+TEST(CodecMalformed, PeerListEntryWithAHostOverTheLimitIsABadEntry) {
+  // One such entry of 30 MB, learned twice, once made our next PEER_LIST a 60 MB line.
+  const std::string longest(limits::max_host_bytes, 'h');
+  EXPECT_TRUE(decode_status_of("127.0.0.1:9002 5 PEER_LIST 1 " + longest + ":1:ONLINE:0").ok());
+  EXPECT_EQ(decode_error_of("127.0.0.1:9002 5 PEER_LIST 1 " + longest + "h:1:ONLINE:0"),
+            decode_error::bad_entry);
+  // The 30 MB entry itself: refused on the line's length before the entry is even looked at.
+  const std::string huge(30'000'000, 'h');
+  EXPECT_EQ(decode_error_of("127.0.0.1:9002 5 PEER_LIST 1 " + huge + ":1:ONLINE:0"),
+            decode_error::line_too_long);
+}
+
+TEST(CodecMalformed, OriginWithAHostOverTheLimit) {
+  EXPECT_EQ(decode_error_of(std::string(limits::max_host_bytes + 1, 'h') + ":9002 5 HELLO"),
+            decode_error::bad_origin);
+}
+
+TEST(CodecMalformed, PeerListLineOverTheByteLimitIsRefused) {
+  // Entries of 250-byte hosts: few enough for the entry limit, too many bytes.
+  const std::string entry = " " + std::string(240, 'h') + ".example:9000:ONLINE:1";
+  std::string line = "127.0.0.1:9002 5 PEER_LIST 1";
+  while (line.size() <= limits::max_peer_list_bytes) line += entry;
+  const auto status = decode_status_of(line);
+  EXPECT_EQ(status.error, decode_error::line_too_long);
+  EXPECT_NE(status.detail.find("PEER_LIST"), std::string::npos) << status.detail;
+}
+
+TEST(Codec, EncodedSizeOfAPeerEntryIsWhatItAddsToTheLine) {
+  const peer_entry e{"127.0.0.1:9002", peer_status::offline, 1234};
+  const message empty = make(peer_list_body{}, 99);
+  const message one = make(peer_list_body{{e}}, 99);
+  EXPECT_EQ(encode(one).size() - encode(empty).size(), encoded_size(e));
+  EXPECT_EQ(encode(one).size() - encoded_size(e), peer_list_header_size(origin, 99, 1));
 }
 
 TEST(CodecMalformed, NegativeClock) {

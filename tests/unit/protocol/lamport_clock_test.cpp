@@ -53,4 +53,19 @@ TEST(LamportClock, ResetReturnsToZeroAndKeepsTheRule) {
 }
 
 }  // namespace
+TEST(LamportClock, ReceivingTheCeilingNeverWrapsAndNeverDecreases) {
+  lamport_clock c(clock_rule::max_plus_one);
+  EXPECT_EQ(c.on_receive(limits::max_clock - 1), limits::max_clock);
+  EXPECT_EQ(c.on_receive(limits::max_clock), limits::max_clock);
+  EXPECT_EQ(c.tick(), limits::max_clock);
+  // Decode refuses larger clocks; should one reach the clock anyway, it is the ceiling.
+  EXPECT_EQ(c.on_receive(~std::uint64_t{0}), limits::max_clock);
+}
+
+TEST(LamportClock, MaxMinusOneFromTheCeilingStillIncrements) {
+  lamport_clock c(clock_rule::max_plus_one);
+  EXPECT_EQ(c.on_receive(limits::max_clock - 2), limits::max_clock - 1);
+  EXPECT_EQ(c.tick(), limits::max_clock);
+}
+
 }  // namespace eachare

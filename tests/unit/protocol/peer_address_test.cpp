@@ -80,4 +80,11 @@ TEST(PeerAddress, IsValidAgreesWithParse) {
 }
 
 }  // namespace
+TEST(PeerAddress, RejectsAHostLongerThanTheLimit) {
+  const std::string longest(limits::max_host_bytes, 'a');
+  EXPECT_TRUE(peer_address::parse(longest + ":9000").has_value());
+  EXPECT_FALSE(peer_address::parse(longest + "a:9000").has_value());
+  EXPECT_FALSE(is_valid_peer_address(longest + "a:9000"));
+}
+
 }  // namespace eachare
