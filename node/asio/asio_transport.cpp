@@ -1,17 +1,11 @@
 #include "node/asio/asio_transport.hpp"
 
-// GCC 12 at -O2 reports a false -Wmaybe-uninitialized inside std::vector when it inlines the
-// move of a std::optional<message> (a variant holding vectors). The code is correct; the
-// warning is a known GCC false positive, silenced for this file only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 #include <algorithm>
 #include <array>
 #include <deque>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "node/core/errors.hpp"
 #include "node/core/peer_node.hpp"
@@ -54,6 +48,15 @@ std::optional<std::string> take_line(const error_code& ec, std::size_t n, std::s
   }
   if (ec == asio::error::eof && !buffer.empty()) return std::move(buffer);
   return std::nullopt;
+}
+
+// Longest reply line of `type` worth reading: a PEER_LIST over limits::max_peer_list_bytes can
+// only be refused by decode, so reading stops there instead of buffering up to max_line_bytes.
+std::size_t reply_line_limit(const transport_options& options, message_type type) {
+  if (type == message_type::peer_list) {
+    return std::min(options.max_line_bytes, limits::max_peer_list_bytes);
+  }
+  return options.max_line_bytes;
 }
 
 std::string endpoint_text(const tcp::socket& socket) {
@@ -163,8 +166,8 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
     error_code ec;
     const auto ip = asio::ip::make_address_v4(address_.host, ec);
     if (!ec) {
-      std::array<tcp::endpoint, 1> eps{tcp::endpoint(ip, address_.port)};
-      do_connect(eps);
+      endpoints_.emplace_back(ip, address_.port);
+      connect_next();
       return;
     }
     do_resolve();
@@ -172,8 +175,7 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
 
   // The reply came on a new connection to our listener (quirk §7).
   void complete_from_listener(message& reply, std::string& line) {
-    std::optional<message> held(std::move(reply));
-    finish({}, std::move(held), std::move(line));
+    finish({}, std::optional<message>(std::in_place, std::move(reply)), std::move(line));
   }
 
   void cancel() { finish(errc::cancelled, std::nullopt, {}); }
@@ -204,20 +206,41 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   void on_resolve(const error_code& ec, const tcp::resolver::results_type& results) {
     if (done_) return;
     if (ec) return finish(errc::unreachable, std::nullopt, {});
-    do_connect(results);
+    for (const auto& r : results) endpoints_.push_back(r.endpoint());
+    connect_next();
   }
 
-  template <typename Endpoints>
-  void do_connect(const Endpoints& endpoints) {
-    asio::async_connect(socket_, endpoints,
-                        [self = shared_from_this()](const error_code& ec, const tcp::endpoint&) {
-                          self->on_connect(ec);
-                        });
+  // Tries the endpoints in turn, as asio::async_connect over a range would, but opens each
+  // socket itself: the range algorithm (Boost 1.74) reports a failed open, such as our own
+  // EMFILE, as operation_aborted, which looked like a cancellation (or, mapped, a reset).
+  void connect_next() {
+    if (next_endpoint_ == endpoints_.size()) {
+      return finish(endpoints_.empty() ? std::error_code(errc::unreachable)
+                                       : asio_transport::map_error(last_connect_error_),
+                    std::nullopt, {});
+    }
+    const tcp::endpoint endpoint = endpoints_[next_endpoint_++];
+    error_code ec;
+    socket_.close(ec);
+    socket_.open(endpoint.protocol(), ec);
+    if (ec) {
+      // Out of descriptors: trying the other endpoints cannot help. Posted, so that a queue of
+      // sends failing at once does not recurse through start_queued().
+      asio::post(state_->io, [self = shared_from_this(), ec] {
+        if (!self->done_) self->finish(asio_transport::map_error(ec), std::nullopt, {});
+      });
+      return;
+    }
+    socket_.async_connect(
+        endpoint, [self = shared_from_this()](const error_code& cec) { self->on_connect(cec); });
   }
 
   void on_connect(const error_code& ec) {
     if (done_) return;
-    if (ec) return finish(asio_transport::map_error(ec), std::nullopt, {});
+    if (ec) {
+      last_connect_error_ = ec;
+      return connect_next();
+    }
     error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     arm(state_->options.reply_timeout);
@@ -242,7 +265,8 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
 
   void do_read() {
     asio::async_read_until(
-        socket_, asio::dynamic_buffer(reply_, state_->options.max_line_bytes + 1), '\n',
+        socket_, asio::dynamic_buffer(reply_, reply_line_limit(state_->options, reply_type()) + 1),
+        '\n',
         [self = shared_from_this()](const error_code& ec, std::size_t n) { self->on_read(ec, n); });
   }
 
@@ -316,6 +340,9 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   std::uint64_t dl_index_ = 0;
   tcp::socket socket_;
   tcp::resolver resolver_;
+  std::vector<tcp::endpoint> endpoints_;  // to try in turn (one for an IPv4 literal)
+  std::size_t next_endpoint_ = 0;
+  error_code last_connect_error_;
   asio::steady_timer timer_;
   std::uint64_t timer_gen_ = 0;
   bool done_ = false;
@@ -379,7 +406,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
       if (!long_line_ && limit_ < state_->options.max_line_bytes &&
           state_->take_long_inbound(buffer_, long_key_)) {
         long_line_ = true;  // an awaited reply (quirk §7): read on up to the full bound
-        limit_ = state_->options.max_line_bytes;
+        limit_ = reply_line_limit(state_->options, long_key_.second);
         return do_read();
       }
       state_->warn("line from " + remote_ + " longer than " + std::to_string(limit_) +

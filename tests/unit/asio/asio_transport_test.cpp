@@ -854,6 +854,18 @@ TEST(AsioTransport, OverLongReplyIsRefused) {
   EXPECT_EQ(r.ec, errc::line_too_long);
 }
 
+TEST(AsioTransport, PeerListReplyIsReadOnlyUpToItsOwnByteLimit) {
+  io_thread t;
+  peer b(t);
+  // One byte over limits::max_peer_list_bytes, far below max_line_bytes: refused as too long
+  // while reading, not buffered whole and refused by decode.
+  std::string line = "127.0.0.1:7 3 PEER_LIST 1 h:1:ONLINE:0 ";
+  line += std::string(limits::max_peer_list_bytes + 1 - line.size(), 'x');
+  scripted_server server(line + "\n");
+  const auto r = b.send_and_wait(server.address(), make(b.self, 1, get_peers_body{}));
+  EXPECT_EQ(r.ec, errc::line_too_long);
+}
+
 TEST(AsioTransport, UnparsableDestinationIsUnreachable) {
   io_thread t;
   peer b(t);
