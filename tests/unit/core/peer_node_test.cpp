@@ -1008,6 +1008,22 @@ TEST(PeerNode, DownloadWithoutASearchRowIsRefused) {
   EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
 }
 
+TEST(PeerNode, DownloadOverOneGibibyteIsRefusedBeforeAnyRequest) {
+  harness h;
+  h.hello_from(p2);
+  h.command(cmd_search{});
+  ls_list_body list;
+  list.files = {{"huge.bin", (1ull << 30) + 1}};
+  h.net.reply(0, make_msg(p2, 1, std::move(list)));
+  h.net.deliver_all();
+  const std::size_t sends = h.net.send_count();
+  h.obs.clear();
+  h.command(cmd_download{"huge.bin", std::nullopt});
+  EXPECT_EQ(h.obs.events(), (strings{"refused file 'huge.bin' has 1073741825 bytes, over the limit "
+                                     "of 1073741824"}));
+  EXPECT_EQ(h.net.send_count(), sends);
+}
+
 TEST(PeerNode, ChunkSizeMustBePositive) {
   harness h;
   h.obs.clear();
