@@ -511,7 +511,7 @@ TEST_F(Flood, FileRepliesWithInvalidBase64OrTheWrongSize) {
       },
       /*drives_menu=*/true);
   expect_line_starting("Aviso: unusable reply from " + bad_base64.address(), m);
-  expect_line_starting("Aviso: chunk ", m);
+  expect_line_starting("Aviso: holder " + wrong_size.address() + " dropped", m);
   const auto& lines = peer_->lines();
   EXPECT_EQ(std::count_if(lines.begin() + static_cast<std::ptrdiff_t>(m), lines.end(),
                           [](const std::string& l) {
