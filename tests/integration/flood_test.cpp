@@ -374,7 +374,7 @@ TEST_F(Flood, OneHundredMegabyteLine) {
     while (sent < 100 * block.size() && send_all(fd, block)) sent += block.size();
     ::close(fd);
   });
-  expect_line_starting("Aviso: line from 127.0.0.1:", m);
+  expect_line_starting("Warning: line from 127.0.0.1:", m);
   expect_clean_exit();
 }
 
@@ -404,7 +404,7 @@ TEST_F(Flood, PeerListReplyWithAMillionEntries) {
     }
     std::this_thread::sleep_for(1s);
   });
-  expect_line_starting("Aviso: unusable reply from " + neighbour.address(), m);
+  expect_line_starting("Warning: unusable reply from " + neighbour.address(), m);
   EXPECT_FALSE(peer_->wait_line_if(
       [](const std::string& l) { return l.starts_with("Adicionando novo peer 10."); }, m, 10ms));
   expect_clean_exit();
@@ -452,7 +452,7 @@ TEST_F(Flood, LsListWhoseNamesAreAllInvalid) {
     }
     std::this_thread::sleep_for(500ms);
   });
-  expect_line_starting("Aviso: LS_LIST of " + holder.address() + ": 50000 unusable file name(s)",
+  expect_line_starting("Warning: LS_LIST of " + holder.address() + ": 50000 unusable file name(s)",
                        m);
   EXPECT_TRUE(peer_->wait_line("Digite o numero do arquivo para fazer o download:", m));
   peer_->write_line("0");
@@ -501,7 +501,7 @@ TEST_F(Flood, FileRepliesWithInvalidBase64OrTheWrongSize) {
           peer_->write_line("1");
           if (!peer_->wait_line_if(
                   [](const std::string& l) {
-                    return l.starts_with("Falha no download do arquivo f.bin");
+                    return l.starts_with("Download failed for file f.bin");
                   },
                   r)) {
             ADD_FAILURE() << "the download did not fail\n" << peer_->transcript().substr(0, 4000);
@@ -510,12 +510,12 @@ TEST_F(Flood, FileRepliesWithInvalidBase64OrTheWrongSize) {
         }
       },
       /*drives_menu=*/true);
-  expect_line_starting("Aviso: unusable reply from " + bad_base64.address(), m);
-  expect_line_starting("Aviso: holder " + wrong_size.address() + " dropped", m);
+  expect_line_starting("Warning: unusable reply from " + bad_base64.address(), m);
+  expect_line_starting("Warning: holder " + wrong_size.address() + " dropped", m);
   const auto& lines = peer_->lines();
   EXPECT_EQ(std::count_if(lines.begin() + static_cast<std::ptrdiff_t>(m), lines.end(),
                           [](const std::string& l) {
-                            return l.starts_with("Falha no download do arquivo f.bin");
+                            return l.starts_with("Download failed for file f.bin");
                           }),
             10)
       << peer_->transcript().substr(0, 6000);
