@@ -24,13 +24,50 @@ namespace eachare::scenario {
 
 namespace {
 
+// Longest message kept for one error (it quotes the file's text, which may be anything).
+constexpr std::size_t max_message_bytes = 1000;
+
+// `text` as it may appear inside one error line: control characters escaped (\n, \t, \xHH), so
+// a scalar holding a newline cannot split the line, and cut at `max` bytes.
+std::string one_line(std::string_view text, std::size_t max) {
+  std::string out;
+  for (const char ch : text) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      static const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string problem_lines(const std::string& file, const std::vector<scenario_problem>& ps) {
   std::string out;
   for (const auto& p : ps) {
     if (!out.empty()) out += '\n';
-    out += file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": " + p.expected;
+    out += one_line(file, max_message_bytes) + ":" + std::to_string(p.line) + ":" +
+           std::to_string(p.column) + ": " + p.expected;
   }
   return out;
+}
+
+std::vector<scenario_problem> one_line_each(std::vector<scenario_problem> ps) {
+  for (auto& p : ps) p.expected = one_line(p.expected, max_message_bytes);
+  return ps;
 }
 
 }  // namespace
@@ -39,9 +76,9 @@ scenario_error::scenario_error(std::string file, int line, int column, std::stri
     : scenario_error(std::move(file), {scenario_problem{line, column, std::move(expected)}}) {}
 
 scenario_error::scenario_error(std::string file, std::vector<scenario_problem> problems)
-    : std::runtime_error(problem_lines(file, problems)),
+    : std::runtime_error(problem_lines(file, one_line_each(problems))),
       file_(std::move(file)),
-      problems_(std::move(problems)) {
+      problems_(one_line_each(std::move(problems))) {
   if (problems_.empty()) problems_.push_back({1, 1, "expected a valid scenario file"});
 }
 
@@ -82,7 +119,7 @@ std::string describe(const YAML::Node& n) {
     case YAML::NodeType::Null:
       return "nothing";
     case YAML::NodeType::Scalar:
-      return "'" + n.Scalar() + "'";
+      return "'" + one_line(n.Scalar(), 60) + "'";
     case YAML::NodeType::Sequence:
       return "a list";
     case YAML::NodeType::Map:

@@ -781,6 +781,17 @@ TEST(ScenarioLoader, WarnsAboutADownloadNoFileEntryProvides) {
             "no row and the download is refused");
 }
 
+// Found by fuzz_scenario_loader: a scalar holding a newline was quoted as it was, which split the
+// error into several lines. Control characters are escaped and long values cut.
+TEST(ScenarioLoaderErrors, QuotedValueWithANewlineStaysOneLine) {
+  EXPECT_EQ(error_of("\"a\\nb\tc\x01\"\n"),
+            "t.yaml:1:1: expected a scenario mapping with name, duration_ms and peers, got "
+            "'a\\nb\\tc\\x01'");
+  const auto e = error_of("'" + std::string(500, 'x') + "'\n");
+  EXPECT_EQ(e, "t.yaml:1:1: expected a scenario mapping with name, duration_ms and peers, got '" +
+                   std::string(60, 'x') + "...'");
+}
+
 TEST(ScenarioLoader, CountsStepOccurrencesLikeTheRunner) {
   const auto s = load_string(head +
                                  "timeline:\n"
