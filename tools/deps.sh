@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config python3 libboost-dev libyaml-cpp-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
+          clang-14 libclang-rt-14-dev  # clang-14 + libclang-rt-14-dev: the libFuzzer targets (fuzz/)
           parallel)  # parallel: GNU parallel, for the sweep recipe's test (tests/cluster)
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build everything with warnings as errors, run
-# every CTest except the slow `scale` label, then the unit tests once more under ASan+UBSan.
+# every CTest except the slow `scale` label, then the unit tests once more under ASan+UBSan, then
+# the libFuzzer targets (label `fuzz`: each replays its seed corpus and fuzzes a few seconds).
 # Usage: tools/test.sh [--no-sanitize]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,4 +22,12 @@ if [[ "${1:-}" != "--no-sanitize" ]]; then
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs" --timeout 600
+fi
+
+if [[ "${1:-}" != "--no-sanitize" ]]; then
+  echo "== fuzz targets: seed corpora replayed, then a few seconds each (clang-14, ASan+UBSan) =="
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEACHARE_FUZZ=ON \
+        -DEACHARE_WERROR=ON -DEACHARE_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_all
+  ctest --test-dir build-fuzz -L fuzz --output-on-failure -j"$jobs" --timeout 300
 fi
