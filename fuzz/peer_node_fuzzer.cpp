@@ -14,6 +14,7 @@
 // file outside its shared directory (an unsafe name, or a path).
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,17 +32,29 @@ namespace {
 
 using namespace eachare;
 
-// Checks every clock the node reports: never lower than the one before.
+// Checks every clock the node reports: never lower than the one before, and after a receive
+// above the clock the message carried (max(local, received) + 1: a clock that wrapped around to
+// 0 went down). The node runs ep 3; in ep 1 a receive ignores the received clock.
 class clock_watch final : public observer {
  public:
   void on_clock_changed(std::uint64_t value) override {
     FUZZ_CHECK(value >= last_, "the Lamport clock never decreases");
+    if (received_) {
+      FUZZ_CHECK(value > *received_, "a receive moves the clock past the received clock");
+      received_.reset();
+    }
     last_ = value;
   }
-  std::uint64_t last() const { return last_; }
+  void on_request_received(peer_id, const message& msg, std::string_view) override {
+    received_ = msg.clock;
+  }
+  void on_reply_received(peer_id, const message& msg, std::string_view) override {
+    received_ = msg.clock;
+  }
 
  private:
   std::uint64_t last_ = 0;
+  std::optional<std::uint64_t> received_;
 };
 
 // The shared directory: forwards to the fake store, and fails the run when the node asks to
