@@ -40,11 +40,36 @@ std::error_code memory_file_store::read(std::string_view name, std::uint64_t off
   return {};
 }
 
-std::error_code memory_file_store::write(std::string_view name, std::string_view content) {
+std::error_code memory_file_store::open_part(std::string_view name, std::uint64_t /*size*/,
+                                             part_id& part) {
   if (!is_safe_file_name(name)) return errc::invalid_name;
-  put(std::string(name), content);
+  part = ++next_part_;
+  auto& p = parts_[part];
+  p.name = std::string(name);
+  return {};
+}
+
+std::error_code memory_file_store::write_part(part_id part, std::uint64_t offset,
+                                              std::string_view data) {
+  auto it = parts_.find(part);
+  if (it == parts_.end()) return errc::not_found;
+  std::string& d = it->second.data;
+  if (d.size() < offset + data.size()) d.resize(static_cast<std::size_t>(offset + data.size()));
+  std::copy(data.begin(), data.end(), d.begin() + static_cast<std::ptrdiff_t>(offset));
+  return {};
+}
+
+std::error_code memory_file_store::commit_part(part_id part) {
+  auto it = parts_.find(part);
+  if (it == parts_.end()) return errc::not_found;
+  put(std::move(it->second.name), std::make_shared<const std::string>(std::move(it->second.data)));
+  parts_.erase(it);
   ++writes_;
   return {};
+}
+
+void memory_file_store::discard_part(part_id part) {
+  parts_.erase(part);
 }
 
 void memory_file_store::put(std::string name, file_content content) {

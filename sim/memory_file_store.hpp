@@ -28,8 +28,11 @@ class memory_file_store final : public file_store {
   std::error_code size_of(std::string_view name, std::uint64_t& size) override;
   std::error_code read(std::string_view name, std::uint64_t offset, std::uint64_t length,
                        std::string& out) override;
-  // Commits the whole content at once (there is no partial state to leave behind).
-  std::error_code write(std::string_view name, std::string_view content) override;
+  // Parts live in memory (the simulated disk) until committed; a crash drops them with the node.
+  std::error_code open_part(std::string_view name, std::uint64_t size, part_id& part) override;
+  std::error_code write_part(part_id part, std::uint64_t offset, std::string_view data) override;
+  std::error_code commit_part(part_id part) override;
+  void discard_part(part_id part) override;
 
   // --- set-up and inspection (simulator and tests) ---
   // Puts a file without copying its bytes. Unsafe names are stored too (they are what list()
@@ -42,11 +45,17 @@ class memory_file_store final : public file_store {
   // Cheap (shared buffers): the whole directory, to restore on restart.
   snapshot take_snapshot() const { return files_; }
   void restore(snapshot s) { files_ = std::move(s); }
-  // Number of write() calls that committed (downloads that finished).
+  // Number of parts committed (downloads that finished).
   std::uint64_t writes() const { return writes_; }
 
  private:
+  struct pending_part {
+    std::string name;
+    std::string data;
+  };
   snapshot files_;
+  std::map<part_id, pending_part> parts_;
+  part_id next_part_ = 0;
   std::uint64_t writes_ = 0;
 };
 

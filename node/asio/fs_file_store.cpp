@@ -1,10 +1,12 @@
 #include "node/asio/fs_file_store.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 
 #include "node/core/errors.hpp"
@@ -85,15 +87,17 @@ std::error_code fs_file_store::read(std::string_view name, std::uint64_t offset,
   return {};
 }
 
-std::error_code fs_file_store::write(std::string_view name, std::string_view content) {
+namespace {
+
+std::error_code last_errno() {
+  return {errno, std::generic_category()};
+}
+
+}  // namespace
+
+std::error_code fs_file_store::open_part(std::string_view name, std::uint64_t size, part_id& id) {
   if (!is_safe_file_name(name) || name.starts_with(temp_prefix)) return errc::invalid_name;
-  const fs::path final_path = dir_ / fs::path(std::string(name));
-  std::error_code ec;
-  // Never replace a directory (or anything else that is not a file or a link) by a download.
-  const fs::file_status existing = fs::symlink_status(final_path, ec);
-  if (!ec && fs::exists(existing) && !fs::is_regular_file(existing) && !fs::is_symlink(existing)) {
-    return errc::not_regular_file;
-  }
+  (void)size;  // chunks extend the file as they arrive; nothing is reserved up front
   // The temporary name is predictable, so whoever can write to the shared directory could plant a
   // symlink (we would write through it, outside the directory, as whoever runs the peer) or a
   // FIFO (we would block forever) there: create it exclusively, never following a link.
@@ -103,29 +107,96 @@ std::error_code fs_file_store::write(std::string_view name, std::string_view con
     temp = dir_ / (std::string(temp_prefix) + std::to_string(::getpid()) + "-" +
                    std::to_string(++temp_counter_));
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) return errc::io_error;
+    if (fd < 0 && errno != EEXIST) return last_errno();
   }
-  if (fd < 0) return errc::io_error;
+  if (fd < 0) return std::make_error_code(std::errc::file_exists);
+  id = ++part_counter_;
+  parts_.emplace(id, part{std::string(name), temp, fd, false});
+  return {};
+}
+
+std::error_code fs_file_store::write_part(part_id id, std::uint64_t offset, std::string_view data) {
+  auto it = parts_.find(id);
+  if (it == parts_.end() || it->second.renamed) return errc::not_found;
   std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+  while (done < data.size()) {
+    const ssize_t n = ::pwrite(it->second.fd, data.data() + done, data.size() - done,
+                               static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0) return last_errno();
+    if (n == 0) return std::make_error_code(std::errc::io_error);
     done += static_cast<std::size_t>(n);
   }
-  const bool closed = ::close(fd) == 0;
-  if (done != content.size() || !closed) {
-    fs::remove(temp, ec);
-    return errc::io_error;
-  }
-  // rename() replaces a symlink itself, never the file it points to.
-  fs::rename(temp, final_path, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    return errc::io_error;
-  }
   return {};
+}
+
+std::error_code fs_file_store::commit_part(part_id id) {
+  auto it = parts_.find(id);
+  if (it == parts_.end()) return errc::not_found;
+  part& p = it->second;
+  const fs::path final_path = dir_ / fs::path(p.name);
+  if (!p.renamed) {
+    std::error_code ec;
+    // Never replace a directory (or anything else that is not a file or a link) by a download.
+    const fs::file_status existing = fs::symlink_status(final_path, ec);
+    if (!ec && fs::exists(existing) && !fs::is_regular_file(existing) &&
+        !fs::is_symlink(existing)) {
+      return errc::not_regular_file;
+    }
+    // The data must be on disk before the name points at it: after a crash the name holds the
+    // whole file or the old one, never a hole.
+    if (::fsync(p.fd) != 0) return last_errno();
+    // rename() replaces a symlink itself, never the file it points to.
+    if (::rename(p.temp.c_str(), final_path.c_str()) != 0) return last_errno();
+    p.renamed = true;
+  }
+  // And the rename itself must be on disk before we say "finalizado".
+  const int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return last_errno();
+  const int synced = ::fsync(dir_fd);
+  const std::error_code sync_error = synced != 0 ? last_errno() : std::error_code();
+  ::close(dir_fd);
+  if (sync_error) return sync_error;
+  ::close(p.fd);
+  parts_.erase(it);
+  return {};
+}
+
+void fs_file_store::discard_part(part_id id) {
+  auto it = parts_.find(id);
+  if (it == parts_.end()) return;
+  ::close(it->second.fd);
+  if (!it->second.renamed) ::unlink(it->second.temp.c_str());
+  parts_.erase(it);
+}
+
+std::vector<std::string> fs_file_store::remove_stale_parts() {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  if (ec) return removed;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(temp_prefix)) continue;
+    // .eachare-part-<pid>-<n>: left by a peer that died mid-download, unless that pid still
+    // runs (another peer sharing this directory; ours has written nothing yet).
+    const std::string rest = name.substr(temp_prefix.size());
+    const long pid = std::strtol(rest.c_str(), nullptr, 10);
+    if (pid > 0 && pid != ::getpid() &&
+        (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+      continue;
+    }
+    std::error_code rm;
+    if (fs::symlink_status(it->path(), rm).type() == fs::file_type::directory) continue;
+    if (fs::remove(it->path(), rm)) removed.push_back(name);
+  }
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+fs_file_store::~fs_file_store() {
+  while (!parts_.empty()) discard_part(parts_.begin()->first);
 }
 
 }  // namespace eachare

@@ -179,6 +179,12 @@ int main(int argc, char** argv) {
 
   eachare::asio_scheduler sched(io);
   eachare::fs_file_store files(opt.shared_dir);
+  // A peer killed mid-download (kill -9, power loss) leaves its temporary file behind.
+  if (const auto stale = files.remove_stale_parts(); !stale.empty()) {
+    out.line("Warning: removed " + std::to_string(stale.size()) +
+             " temporary files of interrupted downloads (" +
+             std::string(eachare::fs_file_store::temp_prefix) + "*)");
+  }
   eachare::node_config config;
   config.self = opt.address;
   config.ep = opt.ep;

@@ -16,9 +16,12 @@
 namespace eachare {
 namespace {
 
-// Largest file a download will assemble in memory. An LS_LIST size comes from the network, so
-// without a bound one bad reply could make us allocate without limit.
+// Largest file a download will write. An LS_LIST size comes from the network; the bytes go to
+// disk as they arrive (file_store parts), so this bounds disk use, not memory.
 constexpr std::uint64_t max_download_bytes = 1ull << 30;
+// A commit that fails (disk full, permission denied) is tried again this many times, waiting
+// 1 s, 2 s, 4 s: the data stays in the part meanwhile, so freeing space saves the download.
+constexpr int max_commit_attempts = 4;
 
 // Names in warnings come from the network: keep the console line a single printable line.
 std::string printable(std::string_view s) {
@@ -61,8 +64,10 @@ struct peer_node::impl {
     std::uint64_t size = 0;
     std::uint64_t chunk_size = 0;  // as sent in DL (0 in ep 2: whole file)
     std::vector<peer_id> holders;
-    chunk_scheduler chunks;  // which chunk goes where, retries, dropped holders
-    std::string content;
+    chunk_scheduler chunks;       // which chunk goes where, retries, dropped holders
+    std::optional<part_id> part;  // the temporary file the chunks are written into
+    double seconds = 0;           // first DL to last chunk, once every chunk arrived
+    int commit_attempts = 0;
     std::optional<duration> started;  // first DL sent
     std::string last_error;           // the last failed chunk's reason, for the failure line
     std::optional<timer_id> wake;     // armed while holders rest and work waits for them
@@ -75,9 +80,11 @@ struct peer_node::impl {
 
   explicit impl(peer_node& node) : n(node), rng(node.config_.rng_seed) {}
   ~impl() {
-    // A resting download's wake-up timer must not call into a destroyed node.
+    // A resting download's wake-up timer must not call into a destroyed node, and its part
+    // must not outlive it.
     for (auto& [op, d] : downloads) {
       if (d.wake) n.sched_.cancel(*d.wake);
+      if (d.part) n.files_.discard_part(*d.part);
     }
   }
   impl(const impl&) = delete;
@@ -501,8 +508,13 @@ struct peer_node::impl {
     d.size = row->size;
     d.chunk_size = chunk_size;
     d.holders = row->holders;
-    d.content.assign(d.size, '\0');
     n.obs_.on_download_started(c.name);
+    part_id part = 0;
+    if (auto ec = n.files_.open_part(d.name, d.size, part)) {
+      fail(downloads.find(op), "could not create the temporary file: " + ec.message());
+      return;
+    }
+    d.part = part;
     pump(op);
   }
 
@@ -558,9 +570,10 @@ struct peer_node::impl {
       } else if (file.data.size() != range.length) {
         why = "reply has " + std::to_string(file.data.size()) + " bytes, expected " +
               std::to_string(range.length);
-      } else {
-        std::copy(file.data.begin(), file.data.end(),
-                  d.content.begin() + static_cast<std::ptrdiff_t>(range.offset));
+      } else if (auto wec = n.files_.write_part(*d.part, range.offset, file.data)) {
+        // Our disk, not the holder: retrying elsewhere would not help.
+        fail(it, "could not write the file: " + wec.message());
+        return;
       }
     }
     if (!why.empty()) {
@@ -601,28 +614,55 @@ struct peer_node::impl {
   }
 
   void finish(std::map<std::uint64_t, download_op>::iterator it) {
-    assert(it->second.started);
-    const double seconds = to_seconds(n.sched_.now() - *it->second.started);
-    auto node = downloads.extract(it);
-    download_op& d = node.mapped();
+    download_op& d = it->second;
+    assert(d.started);
+    d.seconds = to_seconds(n.sched_.now() - *d.started);
     if (d.wake) n.sched_.cancel(*d.wake);
-    summarise(d);
-    if (auto ec = n.files_.write(d.name, d.content)) {
-      n.obs_.on_download_finished(d.name, download_outcome::failed,
-                                  "could not write the file: " + ec.message());
+    d.wake.reset();
+    commit(it->first);
+  }
+
+  // Commits the part; on failure keeps it (and the download) and tries again later, so a full
+  // disk or a wrong permission fixed meanwhile does not cost the download.
+  void commit(std::uint64_t op) {
+    auto it = downloads.find(op);
+    if (it == downloads.end()) return;
+    download_op& d = it->second;
+    const std::error_code ec = n.files_.commit_part(*d.part);
+    if (ec) {
+      if (++d.commit_attempts < max_commit_attempts) {
+        const auto wait = std::chrono::seconds(1) * (1 << (d.commit_attempts - 1));
+        n.obs_.on_warning("could not write " + d.name + ": " + ec.message() +
+                          "; the data is kept, trying again in " + std::to_string(wait.count()) +
+                          " s");
+        d.wake = n.sched_.schedule_after(wait, [this, op] {
+          auto w = downloads.find(op);
+          if (w == downloads.end()) return;
+          w->second.wake.reset();
+          commit(op);
+        });
+        return;
+      }
+      fail(it, "could not write the file: " + ec.message());
       return;
     }
+    d.part.reset();
+    auto node = downloads.extract(it);
+    download_op& done = node.mapped();
+    summarise(done);
     // "N peers" is the holders used: those that supplied chunks of this file, not every holder
     // the search listed (part 2 asks one; a holder dropped before its first chunk gave none).
     std::uint32_t used = 0;
-    for (std::uint32_t h = 0; h < d.holders.size(); ++h) used += d.chunks.delivered(h) ? 1 : 0;
-    n.stats_.record(d.chunk_size, used, d.size, seconds);
-    n.obs_.on_download_finished(d.name, download_outcome::completed, "");
+    for (std::uint32_t h = 0; h < done.holders.size(); ++h)
+      used += done.chunks.delivered(h) ? 1 : 0;
+    n.stats_.record(done.chunk_size, used, done.size, done.seconds);
+    n.obs_.on_download_finished(done.name, download_outcome::completed, "");
   }
 
   void fail(std::map<std::uint64_t, download_op>::iterator it, std::string_view why) {
     auto node = downloads.extract(it);
     if (node.mapped().wake) n.sched_.cancel(*node.mapped().wake);
+    if (node.mapped().part) n.files_.discard_part(*node.mapped().part);
     summarise(node.mapped());
     n.obs_.on_download_finished(node.mapped().name, download_outcome::failed, why);
   }

@@ -64,11 +64,18 @@ class scheduler {
 // ---------------------------------------------------------------------------------------------
 // file_store: the shared directory. Every name is checked with is_safe_file_name() first; only
 // regular files directly inside the shared directory are ever listed, read or written.
+//
+// A download is written as a *part*: a hidden temporary file that chunks go into at their
+// offsets as they arrive (so memory holds only the chunks in flight), made durable and renamed
+// to its name by commit_part. Nothing appears under the name before that. Errors of the system
+// keep their errno (std::generic_category), so "no space left" and "permission denied" differ.
 struct stored_file {
   std::string name;
   std::uint64_t size = 0;
   friend bool operator==(const stored_file&, const stored_file&) = default;
 };
+
+using part_id = std::uint64_t;
 
 class file_store {
  public:
@@ -79,12 +86,29 @@ class file_store {
   // Size of a regular file; errc::not_found / invalid_name / not_regular_file otherwise.
   virtual std::error_code size_of(std::string_view name, std::uint64_t& size) = 0;
   // Appends up to `length` bytes from `offset` to `out` (fewer at the end of the file; none past
-  // it). Same errors as size_of, plus io_error.
+  // it). Same errors as size_of, plus the system's.
   virtual std::error_code read(std::string_view name, std::uint64_t offset, std::uint64_t length,
                                std::string& out) = 0;
-  // Writes the whole file: to a temporary name first, then commits it under `name`, replacing
-  // any file there. On failure nothing is left under `name` that was not there before.
-  virtual std::error_code write(std::string_view name, std::string_view content) = 0;
+
+  // Starts the part of a download of `size` bytes to be committed as `name`.
+  virtual std::error_code open_part(std::string_view name, std::uint64_t size, part_id& part) = 0;
+  // Writes `data` at `offset` of the part.
+  virtual std::error_code write_part(part_id part, std::uint64_t offset, std::string_view data) = 0;
+  // Makes the part durable (the file, then its directory entry) under its name, replacing any
+  // file there. On failure the part is kept as it was, so the commit can be tried again.
+  virtual std::error_code commit_part(part_id part) = 0;
+  // Drops a part that will not be committed; an unknown id is ignored.
+  virtual void discard_part(part_id part) = 0;
+
+  // The whole file at once, through a part (set-up and tests): nothing is left behind on failure.
+  std::error_code write(std::string_view name, std::string_view content) {
+    part_id part = 0;
+    if (auto ec = open_part(name, content.size(), part)) return ec;
+    std::error_code ec = write_part(part, 0, content);
+    if (!ec) ec = commit_part(part);
+    if (ec) discard_part(part);
+    return ec;
+  }
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/harness.hpp"
@@ -37,6 +40,27 @@ class downloader {
   bool started() const { return peer_ != nullptr; }
   process& proc() { return *peer_; }
   fs::path shared() const { return dir_ / "shared"; }
+
+  // Options 2 and 4, then row 1: the download starts; returns false when a step did not show.
+  bool start_download() {
+    std::size_t m = peer_->mark();
+    peer_->write_line("2");
+    if (!peer_->wait_line("Escolha um comando:", m)) return false;
+    m = peer_->mark();
+    peer_->write_line("4");
+    if (!peer_->wait_line("Digite o numero do arquivo para fazer o download:", m)) return false;
+    peer_->write_line("1");
+    return peer_->wait_line("arquivo escolhido data.bin", m).has_value();
+  }
+
+  // Starts a new peer process on the same shared directory (after the old one was killed).
+  bool restart() {
+    peer_.reset();
+    for (int attempt = 0; attempt < 5 && !peer_; ++attempt) {
+      peer_ = start_peer(free_port(), dir_ / "neighbours.txt", dir_ / "shared");
+    }
+    return peer_ != nullptr;
+  }
 
   std::string download(const std::string& name, double* seconds = nullptr) {
     std::size_t m = peer_->mark();
@@ -140,6 +164,49 @@ TEST(DownloadResilience, AllHoldersGoneIsACleanFailureWithNoFileLeft) {
   EXPECT_NE(last.find("2 holders dropped"), std::string::npos) << last;
   EXPECT_TRUE(d.other_files().empty()) << "no file, not even a temporary one";
   EXPECT_FALSE(d.proc().wait_exit(200ms)) << "a failed download does not stop the peer";
+}
+
+// Polls `pred` every 10 ms for up to 20 s.
+bool eventually(const std::function<bool()>& pred) {
+  const auto deadline = clock_type::now() + std::chrono::seconds(20);
+  while (clock_type::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+TEST(DownloadResilience, KillNineMidDownloadLeavesNoFileUnderTheNameAndTheNextStartCleansUp) {
+  const std::string content = deterministic_bytes(40 * 1000, 15);
+  test_holder_options o;
+  o.stall_after_chunks = 60;  // the download hangs with 60 of 157 chunks written
+  test_holder holder("data.bin", content, o);
+  downloader d({&holder});
+  ASSERT_TRUE(d.started());
+  ASSERT_TRUE(d.start_download()) << d.proc().transcript();
+  ASSERT_TRUE(eventually([&] { return holder.chunks_served() >= 60; }));
+  const auto parts = [&] {
+    std::vector<std::string> out;
+    for (const std::string& n : d.other_files()) {
+      if (n.starts_with(".eachare-part-")) out.push_back(n);
+    }
+    return out;
+  };
+  // Chunks go to the temporary file as they arrive: it holds data before the kill.
+  ASSERT_TRUE(eventually([&] {
+    const auto p = parts();
+    return p.size() == 1 && fs::file_size(d.shared() / p[0]) > 0;
+  }));
+  d.proc().signal(SIGKILL);
+  ASSERT_TRUE(d.proc().wait_exit());
+  EXPECT_FALSE(fs::exists(d.shared() / "data.bin")) << "no partial file under the name";
+  EXPECT_EQ(parts().size(), 1u) << "the killed peer's temporary file is left behind";
+
+  ASSERT_TRUE(d.restart());
+  EXPECT_TRUE(d.proc().wait_line(
+      "Warning: removed 1 temporary files of interrupted downloads (.eachare-part-*)"))
+      << d.proc().transcript();
+  EXPECT_TRUE(d.other_files().empty()) << "the stale part was removed at start";
 }
 
 }  // namespace

@@ -114,6 +114,8 @@ void test_holder::crash() {
     ::close(listen_fd_);
     listen_fd_ = -1;
   }
+  for (int fd : stalled_) ::close(fd);
+  stalled_.clear();
 }
 
 void test_holder::serve() {
@@ -155,6 +157,9 @@ void test_holder::handle(int fd, std::size_t n) {
       reply = head + "PEER_LIST 0\n";
     } else if (f[2] == "LS") {
       reply = head + "LS_LIST 1 " + name_ + ":" + std::to_string(content_.size()) + "\n";
+    } else if (f[2] == "DL" && chunks_.load() >= options_.stall_after_chunks) {
+      stalled_.push_back(fd);  // never answered
+      return;
     } else if (f[2] == "DL" && f.size() == 6 && f[3] == name_) {
       const std::uint64_t size = std::stoull(f[4]);
       const std::uint64_t index = std::stoull(f[5]);

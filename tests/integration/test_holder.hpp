@@ -13,6 +13,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace eachare::testing {
 
@@ -23,6 +24,9 @@ struct test_holder_options {
   // After this many accepted connections the listener closes for good (later connects are
   // refused), as when the process is killed.
   std::size_t crash_after = std::numeric_limits<std::size_t>::max();
+  // After serving this many chunks, DL requests are read but never answered (their connections
+  // stay open until the holder stops): a download hangs mid-way.
+  std::size_t stall_after_chunks = std::numeric_limits<std::size_t>::max();
 };
 
 class test_holder {
@@ -55,6 +59,7 @@ class test_holder {
   std::atomic<std::size_t> connections_{0};
   std::atomic<std::size_t> resets_{0};
   std::atomic<std::size_t> chunks_{0};
+  std::vector<int> stalled_;  // connections held open without a reply (serving thread only)
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 // codes as the real one. Single-threaded: used on the node's executor only.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -31,8 +32,20 @@ class memory_store final : public file_store {
   const std::vector<std::string>& commits() const { return commits_; }
   // Every read, as "name@offset+length".
   const std::vector<std::string>& reads() const { return reads_; }
-  // Failure injection: every write fails with io_error, leaving nothing behind.
-  void fail_writes(bool fail) { fail_writes_ = fail; }
+  // Failure injection: writing chunks into a part fails with `ec` (empty: no failure).
+  void fail_writes(std::error_code ec) { fail_writes_ = ec; }
+  // Failure injection: the next `times` commits fail with `ec`, keeping the part.
+  void fail_commits(std::error_code ec, int times = 1'000'000) {
+    fail_commit_ = ec;
+    fail_commits_left_ = times;
+  }
+  // Parts open now (downloads in progress or waiting to commit), and the bytes they hold.
+  std::size_t open_parts() const { return parts_.size(); }
+  std::size_t part_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [id, p] : parts_) n += p.data.size();
+    return n;
+  }
 
   std::vector<stored_file> list() override {
     std::vector<stored_file> out;
@@ -60,14 +73,39 @@ class memory_store final : public file_store {
     return {};
   }
 
-  std::error_code write(std::string_view name, std::string_view content) override {
+  std::error_code open_part(std::string_view name, std::uint64_t, part_id& id) override {
     if (!is_safe_file_name(name)) return make_error_code(errc::invalid_name);
-    if (directories_.contains(name)) return make_error_code(errc::not_regular_file);
-    if (fail_writes_) return make_error_code(errc::io_error);
-    files_.insert_or_assign(std::string(name), std::string(content));
-    commits_.emplace_back(name);
+    id = ++next_part_;
+    parts_[id].name = std::string(name);
     return {};
   }
+
+  std::error_code write_part(part_id id, std::uint64_t offset, std::string_view data) override {
+    auto it = parts_.find(id);
+    if (it == parts_.end()) return make_error_code(errc::not_found);
+    if (fail_writes_) return fail_writes_;
+    std::string& d = it->second.data;
+    // Grows only as far as the bytes written, like a sparse file on disk.
+    if (d.size() < offset + data.size()) d.resize(static_cast<std::size_t>(offset + data.size()));
+    std::copy(data.begin(), data.end(), d.begin() + static_cast<std::ptrdiff_t>(offset));
+    return {};
+  }
+
+  std::error_code commit_part(part_id id) override {
+    auto it = parts_.find(id);
+    if (it == parts_.end()) return make_error_code(errc::not_found);
+    if (directories_.contains(it->second.name)) return make_error_code(errc::not_regular_file);
+    if (fail_commits_left_ > 0) {
+      --fail_commits_left_;
+      return fail_commit_;
+    }
+    files_.insert_or_assign(it->second.name, std::move(it->second.data));
+    commits_.push_back(it->second.name);
+    parts_.erase(it);
+    return {};
+  }
+
+  void discard_part(part_id id) override { parts_.erase(id); }
 
  private:
   std::error_code lookup(std::string_view name, const std::string*& content) const {
@@ -83,7 +121,15 @@ class memory_store final : public file_store {
   std::set<std::string, std::less<>> directories_;
   std::vector<std::string> commits_;
   std::vector<std::string> reads_;
-  bool fail_writes_ = false;
+  struct part {
+    std::string name;
+    std::string data;
+  };
+  std::map<part_id, part> parts_;
+  part_id next_part_ = 0;
+  std::error_code fail_writes_;
+  std::error_code fail_commit_;
+  int fail_commits_left_ = 0;
 };
 
 }  // namespace eachare::test

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "node/core/errors.hpp"
 
@@ -187,8 +189,77 @@ TEST_F(FsFileStore, FailedWriteLeavesNothingUnderTheName) {
 
 TEST_F(FsFileStore, WriteIntoAMissingDirectoryFailsCleanly) {
   fs_file_store store(shared_ / "gone");
-  EXPECT_EQ(store.write("f.txt", "x"), errc::io_error);
+  EXPECT_TRUE(store.write("f.txt", "x"));
   EXPECT_TRUE(store.list().empty());
+}
+
+TEST_F(FsFileStore, PartTakesChunksAtTheirOffsetsAndAppearsOnlyOnCommit) {
+  fs_file_store store(shared_);
+  part_id part = 0;
+  ASSERT_FALSE(store.open_part("f.bin", 10, part));
+  ASSERT_FALSE(store.write_part(part, 6, "ghij"));  // out of order, as chunks arrive
+  ASSERT_FALSE(store.write_part(part, 0, "abcdef"));
+  EXPECT_FALSE(fs::exists(shared_ / "f.bin")) << "nothing under the name before the commit";
+  EXPECT_EQ(entries(), 1u) << "only the temporary file";
+  EXPECT_TRUE(store.list().empty()) << "which is hidden";
+  ASSERT_FALSE(store.commit_part(part));
+  EXPECT_EQ(slurp(shared_ / "f.bin"), "abcdefghij");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(FsFileStore, FailedCommitKeepsThePartSoItCanBeTriedAgain) {
+  fs::create_directory(shared_ / "taken");
+  fs_file_store store(shared_);
+  part_id part = 0;
+  ASSERT_FALSE(store.open_part("taken", 3, part));
+  ASSERT_FALSE(store.write_part(part, 0, "xyz"));
+  EXPECT_EQ(store.commit_part(part), errc::not_regular_file);
+  EXPECT_EQ(entries(), 2u) << "the directory and the kept part";
+  fs::remove(shared_ / "taken");
+  ASSERT_FALSE(store.commit_part(part));
+  EXPECT_EQ(slurp(shared_ / "taken"), "xyz");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(FsFileStore, DiscardedPartLeavesNothing) {
+  fs_file_store store(shared_);
+  part_id part = 0;
+  ASSERT_FALSE(store.open_part("f.bin", 3, part));
+  ASSERT_FALSE(store.write_part(part, 0, "abc"));
+  store.discard_part(part);
+  EXPECT_EQ(entries(), 0u);
+  EXPECT_EQ(store.commit_part(part), errc::not_found);
+}
+
+TEST_F(FsFileStore, WriteErrorsCarryTheSystemsErrno) {
+  fs_file_store gone(shared_ / "gone");
+  const std::error_code ec = gone.write("f.txt", "x");
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory) << ec.message();
+  EXPECT_NE(ec, errc::io_error) << "no longer flattened to input/output error";
+}
+
+TEST_F(FsFileStore, PermissionDeniedIsReportedAsSuch) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+  fs::permissions(shared_, fs::perms::owner_read | fs::perms::owner_exec);
+  fs_file_store store(shared_);
+  EXPECT_EQ(store.write("f.txt", "x"), std::errc::permission_denied);
+  fs::permissions(shared_, fs::perms::owner_all);
+}
+
+TEST_F(FsFileStore, StalePartsOfDeadPeersAreRemovedAndLivePeersPartsKept) {
+  const std::string prefix(fs_file_store::temp_prefix);
+  put(shared_ / (prefix + "999999999-1"), "dead peer");  // above any pid_max: not running
+  put(shared_ / (prefix + std::to_string(::getpid()) + "-7"), "ours, from before");
+  put(shared_ / (prefix + "1-3"), "pid 1 runs");
+  put(shared_ / "keep.txt", "a shared file");
+  fs_file_store store(shared_);
+  const auto removed = store.remove_stale_parts();
+  std::vector<std::string> expected{prefix + "999999999-1",
+                                    prefix + std::to_string(::getpid()) + "-7"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(removed, expected);
+  EXPECT_TRUE(fs::exists(shared_ / (prefix + "1-3")));
+  EXPECT_TRUE(fs::exists(shared_ / "keep.txt"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "node/core/peer_node.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <functional>
 #include <map>
@@ -908,13 +909,108 @@ TEST(PeerNode, DownloadFailsWhenEveryHolderFailsAndWritesNothing) {
   EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
 }
 
-TEST(PeerNode, DownloadThatCannotBeWrittenFailsWithoutStats) {
+TEST(PeerNode, DownloadWritesChunksAsTheyArriveSoMemoryHoldsOnlyChunksInFlight) {
   download_fixture f;
-  f.h.files.fail_writes(true);
+  f.h.net.set_responder(nullptr);
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  EXPECT_EQ(f.h.files.open_parts(), 1u) << "the temporary file exists from the start";
+  EXPECT_EQ(f.h.files.part_bytes(), 0u) << "and holds nothing before a chunk arrives";
+  const std::size_t first = f.h.net.pending().front();
+  const auto& s = f.h.net.sent(first);
+  f.h.net.reply(first, *f.remote(s.to, s.msg)->reply);
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.files.part_bytes(), 256u) << "chunk 0 went to the file when it arrived";
+  EXPECT_EQ(f.h.files.get("mil.txt"), nullptr);
+  while (!f.h.net.pending().empty()) {
+    const std::size_t i = f.h.net.pending().front();
+    const auto& sent = f.h.net.sent(i);
+    f.h.net.reply(i, *f.remote(sent.to, sent.msg)->reply);
+    f.h.net.deliver_all();
+  }
+  ASSERT_NE(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_EQ(f.h.files.open_parts(), 0u);
+}
+
+// Peak resident set of this process, in bytes.
+std::size_t peak_rss_bytes() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::size_t>(u.ru_maxrss) * 1024;
+}
+
+TEST(PeerNode, GibibyteDownloadAtChunkSizeOneClaimsNoMemoryUpFront) {
+  harness h;
+  h.net.set_responder([&h](peer_id to, const message& m) -> std::optional<send_outcome> {
+    if (m.type() != message_type::ls) return std::nullopt;  // DLs stay in flight
+    return send_outcome{{},
+                        make_msg(h.book.name(to), 50, ls_list_body{{{"huge.bin", 1ull << 30}}})};
+  });
+  h.hello_from(p2);
+  h.hello_from(p3);
+  h.command(cmd_search{});
+  h.net.deliver_all();
+  h.command(cmd_set_chunk_size{1});
+  const std::size_t before = peak_rss_bytes();
+  const std::size_t sends = h.net.send_count();
+  h.command(cmd_download{"huge.bin", std::nullopt});
+  EXPECT_EQ(h.net.send_count() - sends, 4u) << "two DLs per holder to start with";
+  EXPECT_LT(peak_rss_bytes() - before, std::size_t{64} << 20)
+      << "neither the content (1 GiB) nor per-chunk state (2^30 chunks) was allocated";
+  EXPECT_EQ(h.files.part_bytes(), 0u);
+}
+
+TEST(PeerNode, FailedCommitKeepsTheDataAndSucceedsWhenTheDiskRecovers) {
+  download_fixture f;
+  f.h.files.fail_commits(std::make_error_code(std::errc::no_space_on_device), 2);
   f.h.command(cmd_download{"mil.txt", std::nullopt});
   f.h.net.deliver_all();
-  EXPECT_EQ(f.h.obs.events().back(),
-            "download mil.txt failed could not write the file: input/output error");
+  EXPECT_EQ(f.h.obs.count("warning could not write mil.txt: No space left on device; the data "
+                          "is kept, trying again in 1 s"),
+            1u);
+  EXPECT_EQ(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(f.h.files.open_parts(), 1u) << "the data is kept";
+  EXPECT_EQ(f.h.obs.downloads_finished, 0u);
+  f.h.sched.advance(1s);
+  EXPECT_EQ(f.h.obs.count("warning could not write mil.txt: No space left on device; the data "
+                          "is kept, trying again in 2 s"),
+            1u);
+  f.h.sched.advance(2s);
+  ASSERT_NE(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_EQ(f.h.obs.events().back(), "download mil.txt completed");
+  ASSERT_EQ(f.h.node->stats().rows().size(), 1u);
+  EXPECT_DOUBLE_EQ(f.h.node->stats().rows()[0].mean_seconds, 0.0) << "the waits are not timed";
+  EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
+}
+
+TEST(PeerNode, CommitThatKeepsFailingReportsTheSystemsOwnError) {
+  for (const auto e : {std::errc::no_space_on_device, std::errc::permission_denied}) {
+    download_fixture f;
+    const std::error_code ec = std::make_error_code(e);
+    f.h.files.fail_commits(ec);
+    f.h.command(cmd_download{"mil.txt", std::nullopt});
+    f.h.net.deliver_all();
+    f.h.sched.advance(10s);
+    EXPECT_EQ(f.h.obs.events().back(),
+              "download mil.txt failed could not write the file: " + ec.message());
+    EXPECT_EQ(f.h.files.open_parts(), 0u) << "given up: the part is discarded";
+    EXPECT_EQ(f.h.files.get("mil.txt"), nullptr);
+    EXPECT_TRUE(f.h.node->stats().empty());
+    EXPECT_EQ(f.h.node->operations_in_flight(), 0u);
+  }
+}
+
+TEST(PeerNode, ChunkThatCannotBeWrittenFailsTheDownloadWithTheRealError) {
+  download_fixture f;
+  f.h.files.fail_writes(std::make_error_code(std::errc::no_space_on_device));
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.obs.count("download mil.txt failed could not write the file: No space left on "
+                          "device"),
+            1u);
+  EXPECT_EQ(f.h.obs.downloads_finished, 1u);
+  EXPECT_EQ(f.h.files.open_parts(), 0u);
   EXPECT_TRUE(f.h.node->stats().empty());
 }
 
