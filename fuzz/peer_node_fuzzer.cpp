@@ -72,10 +72,15 @@ class guarded_store final : public file_store {
                        std::string& out) override {
     return inner_.read(name, offset, length, out);
   }
-  std::error_code write(std::string_view name, std::string_view content) override {
+  std::error_code open_part(std::string_view name, std::uint64_t size, part_id& part) override {
     FUZZ_CHECK(is_safe_file_name(name), "a write stays inside the shared directory");
-    return inner_.write(name, content);
+    return inner_.open_part(name, size, part);
   }
+  std::error_code write_part(part_id part, std::uint64_t offset, std::string_view data) override {
+    return inner_.write_part(part, offset, data);
+  }
+  std::error_code commit_part(part_id part) override { return inner_.commit_part(part); }
+  void discard_part(part_id part) override { inner_.discard_part(part); }
 
  private:
   test::memory_store& inner_;
