@@ -42,23 +42,11 @@
 #include "node/core/ports.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fault_model.hpp"
+#include "sim/peer_world.hpp"
 #include "sim/rng.hpp"
 #include "sim/trace.hpp"
 
 namespace eachare::sim {
-
-struct network_counters {
-  std::uint64_t requests_sent = 0;
-  std::uint64_t replies_sent = 0;
-  std::uint64_t delivered = 0;  // lines handed to a node: requests, duplicates, replies, injected
-  std::uint64_t dropped = 0;
-  std::uint64_t duplicated = 0;
-  std::uint64_t partitioned = 0;
-  std::uint64_t refused = 0;
-  std::uint64_t timed_out = 0;
-  std::uint64_t bad_input = 0;  // lines a node could not decode (requests and injected)
-  std::uint64_t bad_replies = 0;
-};
 
 class network final : private event_handler {
  public:

@@ -36,6 +36,13 @@ std::string_view to_string(node_status s) {
   return "unknown";
 }
 
+std::vector<std::pair<std::string, file_content>> world::shared_files(node_id n) const {
+  std::vector<std::pair<std::string, file_content>> out;
+  for (const auto& [name, content] : nodes_[n]->files.take_snapshot())
+    out.emplace_back(name, content);
+  return out;
+}
+
 world::node_slot::node_slot(world& w, node_id n)
     : transport(w.network_, n), scheduler(w.queue_, n), observer(w, n) {}
 

@@ -32,6 +32,7 @@
 #include "sim/fault_model.hpp"
 #include "sim/memory_file_store.hpp"
 #include "sim/network.hpp"
+#include "sim/peer_world.hpp"
 #include "sim/rng.hpp"
 #include "sim/trace.hpp"
 
@@ -43,158 +44,101 @@ struct world_config {
   bool text_codec = true;  // false: structured fast path, no encode/decode (benchmarks)
 };
 
-struct file_spec {
-  std::string name;
-  std::uint64_t size = 0;
-};
-
-struct peer_spec {
-  std::string name;                     // free word (p0, alice); for reports only
-  std::string address;                  // own `host:port`, unique in the world
-  int ep = 3;                           // 1, 2 or 3
-  std::vector<std::string> neighbours;  // addresses, in file order; may name absent peers
-  std::vector<file_spec> files;         // initial shared files, content from the world seed
-  std::uint64_t chunk_size = 256;
-  std::uint32_t max_chunks_in_flight = 16;
-};
-
-enum class node_status : std::uint8_t {
-  added,    // never started: in others' tables maybe, but connects are refused
-  running,  // started (live)
-  paused,   // live, but handles nothing until resumed (connects are accepted)
-  crashed,  // not live; connects refused; its last peer_node is kept for queries
-  leaving,  // bye issued: not live any more, BYEs still going out
-  left,     // bye done (exit_ready): not live, connects refused
-};
-std::string_view to_string(node_status s);
-
-// "Every live peer lists every other live peer ONLINE", kept up to date after every peer event
-// in O(1): per live node, the number of other live nodes its table lists ONLINE (one bit per
-// table record remembers whether that record is counted). Recounted O(total table size) only
-// when the live set changes (start, crash, restart, bye), which is rare — and once per virtual
-// instant however many nodes changed (a scheduled event at the same time does it, so starting
-// 100,000 peers in one timeline step costs one recount). Between the change and that recount
-// the signal keeps its previous value.
-class discovery_tracker {
- public:
-  bool holds() const { return holds_; }
-  // Start of the current stretch in which it holds.
-  std::optional<duration> holding_since() const {
-    return holds_ ? std::optional<duration>(since_) : std::nullopt;
-  }
-  // The first moment at or after the last mark() (world: the last heal, else time 0) at which it
-  // held. Stays set once found, even if it later stops holding.
-  std::optional<duration> first_since_mark() const { return first_since_mark_; }
-  duration mark_time() const { return mark_time_; }
-  std::size_t live_count() const { return live_count_; }
-  // Live nodes that already list every other live node ONLINE.
-  std::size_t satisfied_count() const { return satisfied_; }
-  // How many other live nodes `n` lists ONLINE (0 for a node that is not live).
-  std::uint32_t online_live_peers(node_id n) const {
-    return n < nodes_.size() ? nodes_[n].count : 0;
-  }
-
- private:
-  friend class world;
-  struct per_node {
-    std::vector<std::uint64_t> counted;  // bit k: table record k counts (ONLINE, live, not self)
-    std::uint32_t count = 0;
-    bool live = false;
-  };
-  std::vector<per_node> nodes_;
-  std::size_t live_count_ = 0;
-  std::size_t satisfied_ = 0;
-  bool holds_ = false;
-  duration since_{0};
-  duration mark_time_{0};
-  std::optional<duration> first_since_mark_;
-};
-
-class world {
+// The virtual-time implementation of peer_world (peer_world.hpp documents the interface).
+class world final : public peer_world {
  public:
   explicit world(world_config config = {});
-  ~world();
+  ~world() override;
   world(const world&) = delete;
   world& operator=(const world&) = delete;
 
   // --- building ---
   // Adds a peer (not started). Throws std::invalid_argument for a malformed or duplicate
   // address. Neighbour addresses are interned too (absent ones simply never answer).
-  node_id add_peer(peer_spec spec);
-  std::size_t node_count() const { return nodes_.size(); }
+  node_id add_peer(peer_spec spec) override;
+  std::size_t node_count() const override { return nodes_.size(); }
   // The node listening at `address`, if any (O(1)).
-  std::optional<node_id> find(std::string_view address) const;
+  std::optional<node_id> find(std::string_view address) const override;
   const peer_spec& spec(node_id n) const { return nodes_[n]->spec; }
-  peer_id address_id(node_id n) const { return nodes_[n]->address; }
-  const std::string& address(node_id n) const { return book_.name(nodes_[n]->address); }
+  peer_id address_id(node_id n) const override { return nodes_[n]->address; }
+  const std::string& address(node_id n) const override { return book_.name(nodes_[n]->address); }
 
   // --- lifecycle (all at the current virtual time) ---
   // Creates the peer_node (clock 0, neighbours OFFLINE, initial files) and calls start().
-  void start(node_id n);
+  void start(node_id n) override;
   // The node stops: pending timers, completions and deliveries to it are dropped; connects are
   // refused. Its last peer_node stays readable through node() until restart.
-  void crash(node_id n);
+  void crash(node_id n) override;
   // A NEW peer_node for `n` (clock 0, neighbours again, the initial shared files again), started.
   // Crashes it first when it is still running.
-  void restart(node_id n);
-  void pause(node_id n);
-  void resume(node_id n);
+  void restart(node_id n) override;
+  void pause(node_id n) override;
+  void resume(node_id n) override;
 
   // --- driving ---
   // Runs `cmd` on node n now (a paused node gets it when it resumes). cmd_bye also takes n out
   // of the live set (status leaving, then left on exit_ready, when it stops listening). A node
   // that is not running or paused ignores it (trace `command_refused`).
-  void command(node_id n, const eachare::command& cmd);
+  void command(node_id n, const eachare::command& cmd) override;
   // Delivers a raw line to n as if from a client connection (see network::inject).
-  void inject(node_id n, std::string line);
+  void inject(node_id n, std::string line) override;
   // Runs fn at virtual time t (>= now) / after a delay; equal times in scheduling order.
-  event_id at(duration t, std::function<void()> fn);
+  event_id at(duration t, std::function<void()> fn) override;
   event_id after(duration delay, std::function<void()> fn);
   void cancel(event_id id) { queue_.cancel(id); }
   // Runs every event up to t; now() == t afterwards (unless stop() was called).
-  void run_until(duration t);
+  void run_until(duration t) override;
   void stop() { queue_.stop(); }
-  duration now() const { return queue_.now(); }
+  duration now() const override { return queue_.now(); }
 
   // --- network faults (the runner's partition / heal / set_network steps) ---
-  std::size_t partition(const std::vector<std::vector<node_id>>& groups);
-  std::size_t partition_oneway(const std::vector<node_id>& from, const std::vector<node_id>& to);
+  std::size_t partition(const std::vector<std::vector<node_id>>& groups) override;
+  std::size_t partition_oneway(const std::vector<node_id>& from,
+                               const std::vector<node_id>& to) override;
   // Ends every partition, reverts faults to the base model, and marks the convergence clock.
-  void heal();
+  void heal() override;
   // Replaces the default link faults (overrides kept) until heal().
-  void set_network(const link_faults& defaults);
+  void set_network(const link_faults& defaults) override;
+  const fault_model& faults() const override { return network_.faults(); }
   // Replaces the whole current fault model until heal().
   void set_faults(fault_model faults);
   network& net() { return network_; }
   const network& net() const { return network_; }
 
   // --- queries ---
-  node_status status(node_id n) const { return nodes_[n]->status; }
+  node_status status(node_id n) const override { return nodes_[n]->status; }
+  // Hides peer_world::is_live with a non-virtual one (the convergence bookkeeping calls it per
+  // table event).
   bool is_live(node_id n) const;
   // The node's current (or, when crashed/left, last) peer_node; nullptr before the first start.
-  const peer_node* node(node_id n) const { return nodes_[n]->node.get(); }
+  const peer_node* node(node_id n) const override { return nodes_[n]->node.get(); }
   // Shortcuts over node(): 0 / empty when never started.
-  std::uint64_t clock(node_id n) const;
+  std::uint64_t clock(node_id n) const override;
   // The node's shared directory (initial files plus completed downloads).
   const memory_file_store& files(node_id n) const { return nodes_[n]->files; }
   // Content of an initial scenario file, as every holder has it (shared, generated once).
-  file_content file_content_for(const file_spec& f);
+  file_content file_content_for(const file_spec& f) override;
+  file_content shared_file(node_id n, std::string_view name) const override {
+    return nodes_[n]->files.get(name);
+  }
+  std::vector<std::pair<std::string, file_content>> shared_files(node_id n) const override;
   std::uint32_t incarnation(node_id n) const { return queue_.generation(n); }
 
-  const discovery_tracker& convergence() const { return tracker_; }
+  const discovery_tracker& convergence() const override { return tracker_; }
+  network_counters counters() const override { return network_.counters(); }
   // Lines delivered to nodes so far (requests, replies, duplicates, injected).
   std::uint64_t delivered_messages() const { return network_.counters().delivered; }
 
   address_book& book() { return book_; }
-  const address_book& book() const { return book_; }
-  sim::trace& events() { return trace_; }
+  const address_book& book() const override { return book_; }
+  sim::trace& events() override { return trace_; }
   std::uint64_t trace_hash() const { return trace_.hash(); }
   event_queue& queue() { return queue_; }
   std::uint64_t seed() const { return config_.seed; }
 
   // An extra observer for one node, called after the world's own handling of each event (e.g.
   // a console printer for a transcript). Non-owning; nullptr removes it.
-  void set_observer_tap(node_id n, observer* tap) { nodes_[n]->observer.tap = tap; }
+  void set_observer_tap(node_id n, observer* tap) override { nodes_[n]->observer.tap = tap; }
 
  private:
   // The world's eachare::observer for one node: turns node events into trace events and feeds

@@ -105,7 +105,7 @@ void lamport_order_checker::on_trace_event(const sim::trace_event& e) {
   }
 }
 
-check_result lamport_order_checker::finish(sim::world& w) {
+check_result lamport_order_checker::finish(sim::peer_world& w) {
   check_result r;
   r.name = name_;
   r.kind = check_kind::lamport_order;
@@ -132,7 +132,7 @@ discovery_convergence_checker::discovery_convergence_checker(const check_spec& c
                                                              const peer_names& names)
     : checker("discovery_convergence"), within_(c.within), names_(&names) {}
 
-check_result discovery_convergence_checker::finish(sim::world& w) {
+check_result discovery_convergence_checker::finish(sim::peer_world& w) {
   check_result r;
   r.name = name_;
   r.kind = check_kind::discovery_convergence;
@@ -166,11 +166,11 @@ check_result discovery_convergence_checker::finish(sim::world& w) {
   std::string gap;
   for (sim::node_id n = 0; n < w.node_count() && gap.empty(); ++n) {
     if (!w.is_live(n)) continue;
-    const auto* node = w.node(n);
-    if (node == nullptr) continue;
+    const auto* table = w.table(n);
+    if (table == nullptr) continue;
     for (sim::node_id m = 0; m < w.node_count(); ++m) {
       if (m == n || !w.is_live(m)) continue;
-      const auto* rec = node->peers().find(w.address_id(m));
+      const auto* rec = table->find(w.address_id(m));
       if (rec == nullptr || rec->status != peer_status::online) {
         r.violation_nodes = {n, m};
         gap = names_->node(n) + " lists " + names_->node(m) + " as " +
@@ -189,7 +189,7 @@ check_result discovery_convergence_checker::finish(sim::world& w) {
 // -- download_integrity ---------------------------------------------------------------------------
 
 download_integrity_checker::download_integrity_checker(const scenario& s, const peer_names& names,
-                                                       sim::world& w)
+                                                       sim::peer_world& w)
     : checker("download_integrity"),
       scenario_(&s),
       names_(&names),
@@ -257,7 +257,7 @@ void download_integrity_checker::verify_file(sim::node_id n, const std::string& 
   for (const auto& f : scenario_->files) {
     if (f.name == file) source = &f;
   }
-  const auto got = world_->files(n).get(file);
+  const auto got = world_->shared_file(n, file);
   const bool held_initially =
       source != nullptr && std::find(source->on.begin(), source->on.end(), n) != source->on.end();
   if (!completed) {
@@ -372,7 +372,7 @@ void download_integrity_checker::on_trace_event(const sim::trace_event& e) {
   }
 }
 
-check_result download_integrity_checker::finish(sim::world& w) {
+check_result download_integrity_checker::finish(sim::peer_world& w) {
   for (sim::node_id n = 0; n < pending_.size(); ++n) {
     for (const auto& p : pending_[n]) {
       violate(w.now(),
@@ -437,11 +437,11 @@ peer_state_checker::peer_state_checker(const check_spec& c, const scenario& s,
       spec_(c),
       names_(&names) {}
 
-void peer_state_checker::evaluate(const sim::world& w) {
+void peer_state_checker::evaluate(const sim::peer_world& w) {
   evaluated_ = true;
-  const auto* node = w.node(spec_.peer);
+  const auto* table = w.table(spec_.peer);
   const auto who = names_->node(spec_.peer);
-  if (node == nullptr) {
+  if (table == nullptr) {
     passed_ = false;
     violation_ = "at " + seconds_text(w.now()) + " virtual: " + who + " was never started";
     figure_ = who + " has no table";
@@ -449,7 +449,7 @@ void peer_state_checker::evaluate(const sim::world& w) {
   }
   std::size_t ok = 0;
   for (const auto& k : spec_.knows) {
-    const auto* rec = node->peers().find(w.address_id(k.peer));
+    const auto* rec = table->find(w.address_id(k.peer));
     const expected_status got =
         rec == nullptr ? expected_status::absent
                        : (rec->status == peer_status::online ? expected_status::online
@@ -461,7 +461,7 @@ void peer_state_checker::evaluate(const sim::world& w) {
       violation_ = "at " + seconds_text(w.now()) + " virtual: " + who + " lists " +
                    names_->node(k.peer) + " as " + expected_text(got) + ", expected " +
                    expected_text(k.status) + " (" + who + "'s clock " +
-                   std::to_string(node->clock()) + ", status " +
+                   std::to_string(w.clock(spec_.peer)) + ", status " +
                    std::string(sim::to_string(w.status(spec_.peer))) + ")";
     }
   }
@@ -470,7 +470,7 @@ void peer_state_checker::evaluate(const sim::world& w) {
             " entries as expected at " + seconds_text(spec_.at);
 }
 
-check_result peer_state_checker::finish(sim::world& w) {
+check_result peer_state_checker::finish(sim::peer_world& w) {
   if (!evaluated_) evaluate(w);
   check_result r;
   r.name = name_;

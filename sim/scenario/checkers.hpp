@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "node/protocol/lamport_clock.hpp"
+#include "sim/peer_world.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/trace.hpp"
-#include "sim/world.hpp"
 
 namespace eachare::scenario {
 
@@ -44,13 +44,13 @@ std::string seconds_text(duration d);
 // an address that belongs to no scenario peer (e.g. an injected origin) prints as itself.
 class peer_names {
  public:
-  peer_names(const scenario& s, const sim::world& w) : scenario_(&s), world_(&w) {}
+  peer_names(const scenario& s, const sim::peer_world& w) : scenario_(&s), world_(&w) {}
   std::string node(sim::node_id n) const;
   std::string address(peer_id p) const;
 
  private:
   const scenario* scenario_;
-  const sim::world* world_;
+  const sim::peer_world* world_;
 };
 
 class checker : public sim::trace_listener {
@@ -59,7 +59,7 @@ class checker : public sim::trace_listener {
   const std::string& name() const { return name_; }
   void on_trace_event(const sim::trace_event&) override {}
   // After the run (world at duration_ms).
-  virtual check_result finish(sim::world& w) = 0;
+  virtual check_result finish(sim::peer_world& w) = 0;
 
  protected:
   std::string name_;
@@ -72,7 +72,7 @@ class lamport_order_checker final : public checker {
  public:
   lamport_order_checker(const scenario& s, const peer_names& names);
   void on_trace_event(const sim::trace_event& e) override;
-  check_result finish(sim::world& w) override;
+  check_result finish(sim::peer_world& w) override;
 
  private:
   void violate(const sim::trace_event& e, std::string what);
@@ -93,7 +93,7 @@ class lamport_order_checker final : public checker {
 class discovery_convergence_checker final : public checker {
  public:
   discovery_convergence_checker(const check_spec& c, const peer_names& names);
-  check_result finish(sim::world& w) override;
+  check_result finish(sim::peer_world& w) override;
 
  private:
   duration within_;
@@ -105,10 +105,10 @@ class discovery_convergence_checker final : public checker {
 // counted). The runner reports each download it issues with requested().
 class download_integrity_checker final : public checker {
  public:
-  download_integrity_checker(const scenario& s, const peer_names& names, sim::world& w);
+  download_integrity_checker(const scenario& s, const peer_names& names, sim::peer_world& w);
   void requested(sim::node_id n, const std::string& file, duration at);
   void on_trace_event(const sim::trace_event& e) override;
-  check_result finish(sim::world& w) override;
+  check_result finish(sim::peer_world& w) override;
 
  private:
   struct pending {
@@ -131,7 +131,7 @@ class download_integrity_checker final : public checker {
 
   const scenario* scenario_;
   const peer_names* names_;
-  sim::world* world_;
+  sim::peer_world* world_;
   std::vector<std::deque<pending>> pending_;  // per node, in request order
   std::vector<bool> last_command_was_download_;
   std::vector<last_search> searches_;
@@ -151,8 +151,8 @@ class download_integrity_checker final : public checker {
 class peer_state_checker final : public checker {
  public:
   peer_state_checker(const check_spec& c, const scenario& s, const peer_names& names);
-  void evaluate(const sim::world& w);
-  check_result finish(sim::world& w) override;
+  void evaluate(const sim::peer_world& w);
+  check_result finish(sim::peer_world& w) override;
   duration at() const { return spec_.at; }
 
  private:

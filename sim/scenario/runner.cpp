@@ -67,10 +67,12 @@ class scenario_run {
       : scenario_(s),
         options_(o),
         seed_(o.seed.value_or(s.seed)),
-        world_(config()),
-        names_(scenario_, world_) {
-    fill_topology(scenario_, seed_);
+        world_(make_world()),
+        names_(scenario_, *world()) {
   }
+
+  sim::peer_world& world() { return *world_; }
+  const sim::peer_world& world() const { return *world_; }
 
   run_result play() {
     build_peers();
@@ -84,18 +86,18 @@ class scenario_run {
                                           : std::string_view();
       };
       names.peer = [this](peer_id p) -> std::string_view {
-        if (p >= world_.book().size()) return {};
-        const auto n = world_.find(world_.book().name(p));
+        if (p >= world().book().size()) return {};
+        const auto n = world().find(world().book().name(p));
         return n && *n < scenario_.peers.size() ? std::string_view(scenario_.peers[*n].name)
                                                 : std::string_view();
       };
-      writer = std::make_unique<sim::trace_jsonl_writer>(world_.book(), options_.trace_sink,
+      writer = std::make_unique<sim::trace_jsonl_writer>(world().book(), options_.trace_sink,
                                                          std::move(names));
-      world_.events().add_listener(*writer);
+      world().events().add_listener(*writer);
     }
-    world_.events().set_wants_lines(options_.trace_sink != nullptr);
+    world().events().set_wants_lines(options_.trace_sink != nullptr);
     for (std::size_t i = 0; i < scenario_.peers.size(); ++i) {
-      if (scenario_.peers[i].start) world_.start(static_cast<sim::node_id>(i));
+      if (scenario_.peers[i].start) world().start(static_cast<sim::node_id>(i));
     }
     plan();
     schedule_next();
@@ -103,20 +105,27 @@ class scenario_run {
     const auto end = scenario_.length;
     constexpr int slices = 100;
     for (int k = 1; k <= slices; ++k) {
-      world_.run_until(end * k / slices);
-      if (options_.progress) options_.progress(world_.now(), end);
+      world().run_until(end * k / slices);
+      if (options_.progress) options_.progress(world().now(), end);
     }
-    if (writer) world_.events().remove_listener(*writer);
-    for (auto& c : listeners_) world_.events().remove_listener(*c);
+    if (writer) world().events().remove_listener(*writer);
+    for (auto& c : listeners_) world().events().remove_listener(*c);
     return result();
   }
 
  private:
-  sim::world_config config() const {
+  // The topology depends on this run's seed, so it is filled before the world is built.
+  std::unique_ptr<sim::peer_world> make_world() {
+    fill_topology(scenario_, seed_);
+    world_setup setup;
+    setup.source = &scenario_;
+    setup.seed = seed_;
+    setup.network.defaults = to_faults(scenario_.network);
+    if (options_.make_world) return options_.make_world(setup);
     sim::world_config c;
-    c.seed = seed_;
-    c.network.defaults = to_faults(scenario_.network);
-    return c;
+    c.seed = setup.seed;
+    c.network = setup.network;
+    return std::make_unique<sim::world>(c);
   }
 
   void build_peers() {
@@ -132,7 +141,7 @@ class scenario_run {
           ps.files.push_back({f.name, f.size});
         }
       }
-      world_.add_peer(std::move(ps));
+      world().add_peer(std::move(ps));
     }
   }
 
@@ -160,8 +169,8 @@ class scenario_run {
     if (!options_.console_sink) return;
     for (const auto p : options_.console_peers) {
       if (p >= scenario_.peers.size()) continue;
-      consoles_.push_back(std::make_unique<console_tap>(options_, p, world_.book()));
-      world_.set_observer_tap(static_cast<sim::node_id>(p), &consoles_.back()->printer);
+      consoles_.push_back(std::make_unique<console_tap>(options_, p, world().book()));
+      world().set_observer_tap(static_cast<sim::node_id>(p), &consoles_.back()->printer);
     }
   }
 
@@ -175,7 +184,7 @@ class scenario_run {
           add(std::make_unique<discovery_convergence_checker>(c, names_));
           break;
         case check_kind::download_integrity: {
-          auto d = std::make_unique<download_integrity_checker>(scenario_, names_, world_);
+          auto d = std::make_unique<download_integrity_checker>(scenario_, names_, world());
           downloads_.push_back(d.get());
           add(std::move(d));
           break;
@@ -197,7 +206,7 @@ class scenario_run {
   }
 
   void add(std::unique_ptr<checker> c) {
-    world_.events().add_listener(*c);
+    world().events().add_listener(*c);
     listeners_.push_back(c.get());
     checkers_.push_back(std::move(c));
     suffix_.emplace_back();
@@ -223,16 +232,16 @@ class scenario_run {
 
   void schedule_next() {
     if (agenda_.empty()) return;
-    world_.at(agenda_.top().t, [this] { fire(); });
+    world().at(agenda_.top().t, [this] { fire(); });
   }
 
   void fire() {
-    const auto now = world_.now();
+    const auto now = world().now();
     while (!agenda_.empty() && agenda_.top().t <= now) {
       const auto it = agenda_.top();
       agenda_.pop();
       if (it.cls == 1) {
-        timed_[it.index]->evaluate(world_);
+        timed_[it.index]->evaluate(world());
         continue;
       }
       const auto& st = scenario_.timeline[it.index];
@@ -248,7 +257,7 @@ class scenario_run {
   }
 
   bool accepts_commands(sim::node_id n) const {
-    const auto s = world_.status(n);
+    const auto s = world().status(n);
     return s == sim::node_status::running || s == sim::node_status::paused;
   }
 
@@ -258,7 +267,7 @@ class scenario_run {
       return;
     }
     ++issued_;
-    world_.command(n, cmd);
+    world().command(n, cmd);
   }
 
   void execute(const step& st) {
@@ -267,7 +276,7 @@ class scenario_run {
       case action::hello:
         for (auto p : st.peers) {
           for (auto to : st.to) {
-            if (to != p) command(p, cmd_hello{world_.address_id(to)});
+            if (to != p) command(p, cmd_hello{world().address_id(to)});
           }
         }
         break;
@@ -286,7 +295,7 @@ class scenario_run {
       case action::download:
         for (auto p : st.peers) {
           if (accepts_commands(p)) {
-            for (auto* d : downloads_) d->requested(p, st.file, world_.now());
+            for (auto* d : downloads_) d->requested(p, st.file, world().now());
           }
           command(p, cmd_download{st.file, st.size});
         }
@@ -304,49 +313,49 @@ class scenario_run {
         if (!st.groups.empty()) {
           std::vector<std::vector<sim::node_id>> groups;
           for (const auto& g : st.groups) groups.push_back(nodes(g));
-          world_.partition(groups);
+          world().partition(groups);
         } else {
-          world_.partition_oneway(nodes(st.from), nodes(st.to));
-          if (!st.oneway) world_.partition_oneway(nodes(st.to), nodes(st.from));
+          world().partition_oneway(nodes(st.from), nodes(st.to));
+          if (!st.oneway) world().partition_oneway(nodes(st.to), nodes(st.from));
         }
         break;
       case action::heal:
-        world_.heal();
+        world().heal();
         break;
       case action::crash:
         // The world ignores a crash of a peer that is not up (never started, crashed, left).
-        for (auto p : st.peers) world_.crash(p);
+        for (auto p : st.peers) world().crash(p);
         break;
       case action::restart:
       case action::start:
         for (auto p : st.peers) {
-          const auto s = world_.status(p);
+          const auto s = world().status(p);
           if (s == sim::node_status::added) {
-            world_.start(p);
+            world().start(p);
           } else if (st.what == action::restart || s == sim::node_status::crashed ||
                      s == sim::node_status::left) {
-            world_.restart(p);
+            world().restart(p);
           }
         }
         break;
       case action::pause:
         for (auto p : st.peers) {
-          if (world_.status(p) == sim::node_status::running) world_.pause(p);
+          if (world().status(p) == sim::node_status::running) world().pause(p);
         }
         break;
       case action::resume:
         for (auto p : st.peers) {
-          if (world_.status(p) == sim::node_status::paused) world_.resume(p);
+          if (world().status(p) == sim::node_status::paused) world().resume(p);
         }
         break;
       case action::set_network: {
-        auto defaults = world_.net().faults().defaults;
+        auto defaults = world().faults().defaults;
         apply(st.network, defaults);
-        world_.set_network(defaults);
+        world().set_network(defaults);
         break;
       }
       case action::inject:
-        for (auto p : st.to) world_.inject(p, st.line);
+        for (auto p : st.to) world().inject(p, st.line);
         break;
     }
   }
@@ -359,25 +368,58 @@ class scenario_run {
     r.seed = seed_;
     r.expect_pass = scenario_.expect_pass;
     r.peers = scenario_.peers.size();
-    r.virtual_time = world_.now();
-    const auto& c = world_.net().counters();
+    r.virtual_time = world().now();
+    const auto c = world().counters();
     r.messages_delivered = c.delivered;
     r.messages_dropped = c.dropped;
     r.messages_duplicated = c.duplicated;
     r.messages_partitioned = c.partitioned;
     r.timeouts = c.timed_out;
     r.bad_input = c.bad_input;
-    r.trace_events = world_.events().event_count();
-    r.trace_hash = world_.trace_hash();
+    r.trace_events = world().events().event_count();
+    r.trace_hash = world().trace_hash();
     r.steps_run = steps_;
     r.commands_issued = issued_;
     r.commands_skipped = skipped_;
     for (std::size_t i = 0; i < checkers_.size(); ++i) {
-      auto cr = checkers_[i]->finish(world_);
+      auto cr = checkers_[i]->finish(world());
       cr.name += suffix_[i];
       r.checks.push_back(std::move(cr));
     }
+    if (options_.collect_outcome) r.outcome = outcome();
     return r;
+  }
+
+  std::vector<peer_outcome> outcome() {
+    std::vector<peer_outcome> out;
+    auto& w = world();
+    for (sim::node_id n = 0; n < w.node_count(); ++n) {
+      peer_outcome p;
+      p.name = names_.node(n);
+      p.status = std::string(sim::to_string(w.status(n)));
+      if (const peer_table* t = w.table(n)) {
+        for (const auto& rec : t->records()) {
+          p.table.emplace_back(names_.address(rec.id), std::string(to_string(rec.status)));
+        }
+        std::sort(p.table.begin(), p.table.end());
+      }
+      for (const auto& [name, content] : w.shared_files(n)) {
+        std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+        for (const char ch : *content) {
+          h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+        }
+        p.files.emplace_back(name, h);
+      }
+      if (const peer_node* node = w.node(n)) {
+        for (const auto& row : node->stats().rows()) {
+          p.stats.push_back("chunk " + std::to_string(row.chunk_size) + ", holders " +
+                            std::to_string(row.holders) + ", size " +
+                            std::to_string(row.file_size) + ": " + std::to_string(row.count));
+        }
+      }
+      out.push_back(std::move(p));
+    }
+    return out;
   }
 
   scenario scenario_;  // a copy: the topology depends on this run's seed
@@ -385,7 +427,7 @@ class scenario_run {
   std::uint64_t seed_;
   // Before the world, so the world (which holds the taps) goes first.
   std::vector<std::unique_ptr<console_tap>> consoles_;
-  sim::world world_;
+  std::unique_ptr<sim::peer_world> world_;
   peer_names names_;
   std::vector<std::unique_ptr<checker>> checkers_;
   std::vector<checker*> listeners_;

@@ -1,26 +1,54 @@
-// runner: plays one scenario in a simulated world — builds the peers (generated topology or the
-// explicit list, files, per-peer ep), schedules the timeline in virtual time (every_ms/until_ms
-// repetitions, commands through the same peer_node code the menu drives, faults), feeds the
-// checkers from the trace while it runs, and returns what happened. No I/O: traces and progress
-// go to callbacks the command line supplies.
+// runner: plays one scenario in a world (sim/peer_world.hpp: virtual time by default, or the
+// real-socket world the command line plugs in through run_options::make_world) — builds the peers
+// (generated topology or the explicit list, files, per-peer ep), schedules the timeline in virtual
+// time (every_ms/until_ms repetitions, commands through the same peer_node code the menu drives,
+// faults), feeds the checkers from the trace while it runs, and returns what happened. No I/O:
+// traces and progress go to callbacks the command line supplies.
 //
 // Threading rule: single-threaded; run() drives the world on the calling thread and returns when
-// virtual time reaches duration_ms.
+// the world's time reaches duration_ms.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "sim/peer_world.hpp"
 #include "sim/scenario/checkers.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace eachare::scenario {
 
+// What a world is built from: the scenario (with this run's topology), the run's seed and the
+// scenario's network as the base fault model.
+struct world_setup {
+  const scenario* source = nullptr;
+  std::uint64_t seed = 1;
+  sim::fault_model network;
+};
+using world_factory = std::function<std::unique_ptr<sim::peer_world>(const world_setup&)>;
+
+// The observable outcome of a run that --compare-sim puts side by side (no timing): per peer,
+// its final table (status per known peer, by scenario name or address), the files it holds
+// with a hash of each, and its statistics rows' counts.
+struct peer_outcome {
+  std::string name;
+  std::string status;                                        // node_status
+  std::vector<std::pair<std::string, std::string>> table;    // (peer, ONLINE/OFFLINE)
+  std::vector<std::pair<std::string, std::uint64_t>> files;  // (name, FNV-1a of the bytes)
+  std::vector<std::string> stats;                            // "chunk C, holders H, size S: N"
+};
+
 struct run_options {
+  // Builds the world; unset: the simulated world (sim::world) in virtual time.
+  world_factory make_world;
+  // Fill run_result::outcome at the end (tables, files, statistics of every peer).
+  bool collect_outcome = false;
   // Replaces the scenario's seed (the command line's --seed).
   std::optional<std::uint64_t> seed;
   // Each trace event as one JSON line (no '\n'); unset: no trace is written.
@@ -54,6 +82,7 @@ struct run_result {
   std::uint64_t commands_issued = 0;   // commands handed to a peer
   std::uint64_t commands_skipped = 0;  // commands for a peer that was not running
   std::vector<check_result> checks;
+  std::vector<peer_outcome> outcome;  // when run_options::collect_outcome
 
   bool all_checks_passed() const;
   // Passed and expected to pass, or failed and expected to fail.
