@@ -68,8 +68,7 @@ class scenario_run {
         options_(o),
         seed_(o.seed.value_or(s.seed)),
         world_(make_world()),
-        names_(scenario_, *world()) {
-  }
+        names_(scenario_, *world_) {}
 
   sim::peer_world& world() { return *world_; }
   const sim::peer_world& world() const { return *world_; }
