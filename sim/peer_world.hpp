@@ -3,21 +3,22 @@
 // "one runner, several worlds"). Two implementations:
 //   - sim::world (sim/world.hpp): every peer a peer_node over the simulated network, in virtual
 //     time; deterministic; no Asio (the seam lint holds for it).
-//   - real::real_world (real/real_world.hpp): every peer a peer_node on the Asio transport with
+//   - real::real_world (real/world/real_world.hpp): every peer a peer_node on the Asio transport
+//   with
 //     its own listener on 127.0.0.1, in one process, timeline in wall-clock milliseconds, faults
 //     applied by a user-space decorator around our transport's sending and accepting sides.
 // The runner, loader, checkers and reports never learn which one ran.
 //
 // How an external program (another person's EACHare submission) plugs in: it is not a third
 // world but a third kind of PEER inside the real world. real_world keeps one `real::peer_host`
-// per node (real/peer_host.hpp): start / crash / restart / pause / resume / command / inject plus
-// the queries below (table, clock, stored files). Our own peers are `real::local_peer` (a
-// peer_node on asio_transport); an external program implements the same peer_host by spawning
-// the process, driving its menu over stdin, parsing its console into the trace (node events),
-// and reading its shared directory. Wire events of lines between an external program and our
-// peers come from our side (sending decorator and acceptor). For such a peer node() returns
-// nullptr; checkers therefore read tables through table()/clock() (which a peer_host answers
-// from its parsed console), never through node().
+// per node (real/world/peer_host.hpp): start / crash / restart / pause / resume / command / inject
+// plus the queries below (table, clock, stored files). Our own peers are `real::local_peer`
+// (real/world/local_peer.hpp, a peer_node on asio_transport); an external program implements the
+// same peer_host by spawning the process, driving its menu over stdin, parsing its console into the
+// trace (node events), and reading its shared directory. Wire events of lines between an external
+// program and our peers come from our side (sending decorator and acceptor). For such a peer node()
+// returns nullptr; checkers therefore read tables through table()/clock() (which a peer_host
+// answers from its parsed console), never through node().
 //
 // Threading rule: single-threaded. Every call, every callback scheduled with at(), every trace
 // listener runs on the thread that calls run_until().
@@ -187,6 +188,8 @@ class peer_world {
   // Runs everything due up to t; now() == t afterwards.
   virtual void run_until(duration t) = 0;
   virtual duration now() const = 0;
+  // What now() measures, for reports: "virtual" or "wall-clock".
+  virtual std::string_view time_kind() const { return "virtual"; }
 
   // --- observation ---
   // An extra observer for one of our peers, called after the world's own handling of each node

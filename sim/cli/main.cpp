@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "sim/cli/ordered_pool.hpp"
+#include "sim/cli/real_mode.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/runner.hpp"
@@ -99,6 +100,11 @@ struct run_flags {
   std::string seeds;  // --seeds N or A..B
   std::string shard;  // --shard I/N
   unsigned jobs = 0;  // --jobs; 0: one per core
+  // Real sockets (sim/cli/real_mode.hpp): --real, --compare-sim, --ports, --time-scale.
+  bool real = false;
+  bool compare_sim = false;
+  std::string ports = "fixed";
+  double time_scale = 1.0;
 };
 
 // --console-dir keeps every peer's transcript in memory until the run ends; past this many peers
@@ -238,6 +244,9 @@ struct run_output {
   scn::report_entry entry;
   std::string trace;  // JSON lines, when --trace is given and runs are parallel
   std::vector<std::vector<std::string>> transcripts;  // --console-dir: every peer's lines
+  std::string compare;                                // --compare-sim: what it printed
+  bool differs = false;                               // --compare-sim: the outcomes differ
+  std::string real_error;  // real time: a port that could not be chosen or bound
 };
 
 int run(const run_flags& f) {
@@ -249,6 +258,16 @@ int run(const run_flags& f) {
                 << "'\n";
       return exit_invalid;
     }
+  }
+  if (f.ports != "auto" && f.ports != "fixed") {
+    std::cerr << "eachare-sim: --ports expects auto or fixed, got '" << f.ports << "'\n";
+    return exit_invalid;
+  }
+  const bool real_time = f.real || f.compare_sim;
+  if (real_time && f.check_determinism) {
+    std::cerr << "eachare-sim: --check-determinism is for virtual time only (real time is not "
+                 "deterministic)\n";
+    return exit_invalid;
   }
   std::optional<scn::seed_range> seeds;
   std::optional<scn::shard_spec> shard;
@@ -317,7 +336,8 @@ int run(const run_flags& f) {
   sweep.shard = shard.value_or(scn::shard_spec{});
   const auto plan = scn::plan_sweep(f.files.size(), seeds, seed, sweep.shard);
   const unsigned jobs = f.jobs > 0 ? f.jobs : eachare::cli::default_jobs();
-  const bool parallel = jobs > 1 && plan.size() > 1;
+  // Real-time runs take wall-clock time and ports: one at a time.
+  const bool parallel = jobs > 1 && plan.size() > 1 && !real_time;
 
   std::ofstream trace;
   if (!f.trace.empty()) {
@@ -388,7 +408,36 @@ int run(const run_flags& f) {
     auto& e = out.entry;
     e.program = f.program;
     const auto t0 = std::chrono::steady_clock::now();
-    e.result = scn::run(s, options);
+    std::ostringstream addresses;
+    if (real_time) {
+      eachare::cli::real_flags rf;
+      rf.ports_auto = f.ports == "auto";
+      rf.time_scale = f.time_scale;
+      if (!f.quiet) rf.address_map = &addresses;
+      options.make_world = eachare::cli::real_world_factory(rf);
+      options.collect_outcome = f.compare_sim;
+      try {
+        e.result = scn::run(s, options);
+      } catch (const std::exception& ex) {
+        out.real_error = s.file + ": " + ex.what();
+        return out;
+      }
+      if (rf.ports_auto && !f.quiet) out.compare = s.name + ": addresses\n" + addresses.str();
+    } else {
+      e.result = scn::run(s, options);
+    }
+    if (f.compare_sim) {
+      scn::run_options virt;
+      virt.seed = run_seed;
+      virt.collect_outcome = true;
+      const auto diffs = eachare::cli::compare_outcomes(scn::run(s, virt), e.result);
+      out.differs = !diffs.empty();
+      out.compare += s.name + ": virtual vs real time: " +
+                     (diffs.empty() ? std::string("same observable outcome")
+                                    : std::to_string(diffs.size()) + " difference(s)") +
+                     "\n";
+      for (const auto& d : diffs) out.compare += "  differs: " + d + "\n";
+    }
     e.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     e.peak_rss_bytes = peak_rss_bytes();
     e.run_index = plan[i].index;
@@ -404,6 +453,8 @@ int run(const run_flags& f) {
   std::vector<scn::report_entry> entries;
   std::size_t not_ok = 0;
   bool transcript_failed = false;
+  std::size_t differing = 0;  // --compare-sim: runs whose outcomes differ
+  bool real_failed = false;
   const std::function<void(std::size_t, run_output &&)> deliver = [&](std::size_t i,
                                                                       run_output&& out) {
     if (!out.trace.empty())
@@ -418,9 +469,16 @@ int run(const run_flags& f) {
           (std::filesystem::path(f.console_dir) / (s.peers[p].name + ".txt")).string();
       if (!write_file(path, text)) transcript_failed = true;
     }
-    not_ok += out.entry.ok() ? 0 : 1;
+    if (!out.real_error.empty()) {
+      std::cerr << "eachare-sim: " << out.real_error << '\n';
+      real_failed = true;
+      return;
+    }
+    not_ok += out.entry.ok() && !out.differs ? 0 : 1;
+    differing += out.differs ? 1 : 0;
     if (!sweep.swept()) bar.clear();
     print_entry(summary, out.entry, sweep, f.quiet);
+    if (!f.quiet || out.differs) summary << out.compare;
     entries.push_back(std::move(out.entry));
   };
   const std::function<void(std::size_t)> tick = [&](std::size_t done) { bar.update(done, not_ok); };
@@ -433,10 +491,11 @@ int run(const run_flags& f) {
     return exit_failed;
   }
   bar.clear();
-  if (transcript_failed) return exit_invalid;
+  if (transcript_failed || real_failed) return exit_invalid;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  const int rc = scn::exit_code_of(entries);
+  int rc = scn::exit_code_of(entries);
+  if (rc == exit_ok && differing > 0) rc = exit_failed;
   print_summary(summary, entries, sweep, f.quiet);
   if (plan.size() > 1 && !f.quiet) {
     char line[160];
@@ -547,6 +606,24 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--report-json", flags.report_json, "write a JSON report to this file");
   run_cmd->add_option("--report-junit", flags.report_junit,
                       "write a JUnit XML report (one testcase per check) to this file");
+  run_cmd->add_flag("--real", flags.real,
+                    "run over real loopback sockets: every peer a peer_node on the Asio transport "
+                    "with its own listener on 127.0.0.1, in this process, in wall-clock time");
+  run_cmd->add_flag("--compare-sim", flags.compare_sim,
+                    "run each scenario in real time and in virtual time and print where the "
+                    "observable outcomes differ (verdicts, tables, files, statistics counts); "
+                    "exit 1 when they do");
+  run_cmd
+      ->add_option("--ports", flags.ports,
+                   "real time: `fixed` listens on the scenario's addresses (127.0.0.1 only); "
+                   "`auto` maps every address to a free port and prints the map")
+      ->default_str("fixed");
+  run_cmd
+      ->add_option("--time-scale", flags.time_scale,
+                   "real time: wall-clock ms per scenario ms (0.1 plays 30 s in 3 s; delays, "
+                   "timeouts and the timeline scale alike)")
+      ->check(CLI::PositiveNumber)
+      ->default_str("1");
   run_cmd->add_flag("--check-determinism", flags.check_determinism,
                     "run each scenario twice and compare the trace hashes");
   run_cmd->add_flag("-q,--quiet", flags.quiet, "print only scenarios that did not go as expected");

@@ -101,7 +101,7 @@ std::string text_summary(const report_entry& e) {
   out << "scenario " << r.name << "  (" << r.file << ")\n";
   if (!r.description.empty()) out << "  " << r.description << "\n";
   out << "  " << r.peers << " peers, seed " << r.seed << ", " << seconds_text(r.virtual_time)
-      << " of virtual time in " << wall_text(e.wall_seconds) << " of wall time";
+      << " of " << r.time_kind << " time in " << wall_text(e.wall_seconds) << " of wall time";
   // getrusage's peak belongs to the whole process: with several scenarios (or --jobs) it covers
   // every run so far, so the label says so.
   if (e.peak_rss_bytes > 0) {

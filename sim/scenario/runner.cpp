@@ -368,6 +368,7 @@ class scenario_run {
     r.expect_pass = scenario_.expect_pass;
     r.peers = scenario_.peers.size();
     r.virtual_time = world().now();
+    r.time_kind = std::string(world().time_kind());
     const auto c = world().counters();
     r.messages_delivered = c.delivered;
     r.messages_dropped = c.dropped;

@@ -1,0 +1,223 @@
+// Tests of the real-socket world (real/world): our peer_nodes on the Asio transport over loopback,
+// with the fault layer around them. Every wait runs the world until the condition holds, with a
+// generous bound (never a bare sleep); ports are chosen free (ports_auto).
+#include "real/world/real_world.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario/loader.hpp"
+#include "sim/scenario/runner.hpp"
+
+namespace eachare::real {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto generous = 10s;
+
+struct kinds final : sim::trace_listener {
+  std::vector<sim::trace_kind> seen;
+  void on_trace_event(const sim::trace_event& e) override { seen.push_back(e.kind); }
+  std::size_t count(sim::trace_kind k) const {
+    return static_cast<std::size_t>(std::count(seen.begin(), seen.end(), k));
+  }
+};
+
+class RealWorldTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    real_world_options o;
+    o.ports_auto = true;
+    o.network.defaults.timeout_ms = 300;
+    world_ = std::make_unique<real_world>(o);
+    world_->events().add_listener(kinds_);
+    a_ = add("a", "127.0.0.1:9101", {"127.0.0.1:9102"});
+    b_ = add("b", "127.0.0.1:9102", {"127.0.0.1:9101"});
+    world_->start(a_);
+    world_->start(b_);
+  }
+  void TearDown() override { world_->events().remove_listener(kinds_); }
+
+  node_id add(const std::string& name, const std::string& address,
+              std::vector<std::string> neighbours) {
+    sim::peer_spec s;
+    s.name = name;
+    s.address = address;
+    s.neighbours = std::move(neighbours);
+    return world_->add_peer(std::move(s));
+  }
+  // Runs the world until `done` holds; false after `bound` of scenario time.
+  bool run_until(const std::function<bool()>& done, duration bound = generous) {
+    const auto end = world_->now() + bound;
+    while (!done()) {
+      if (world_->now() >= end) return false;
+      world_->run_until(world_->now() + 5ms);
+    }
+    return true;
+  }
+  // a's entry for b (nullptr when absent).
+  const peer_record* entry(node_id of, node_id other) const {
+    return world_->table(of)->find(world_->address_id(other));
+  }
+  bool online(node_id of, node_id other) const {
+    const auto* r = entry(of, other);
+    return r != nullptr && r->status == peer_status::online;
+  }
+  bool offline(node_id of, node_id other) const {
+    const auto* r = entry(of, other);
+    return r != nullptr && r->status == peer_status::offline;
+  }
+  void hello(node_id from, node_id to) { world_->command(from, cmd_hello{world_->address_id(to)}); }
+
+  std::unique_ptr<real_world> world_;
+  kinds kinds_;
+  node_id a_ = 0;
+  node_id b_ = 0;
+};
+
+TEST_F(RealWorldTest, HelloOverLoopbackMarksBothPeersOnline) {
+  EXPECT_NE(world_->address(a_), "127.0.0.1:9101");  // mapped to a free port
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return online(a_, b_) && online(b_, a_); }));
+  EXPECT_EQ(world_->clock(a_), 1u);
+  EXPECT_EQ(world_->clock(b_), 2u);
+  EXPECT_EQ(kinds_.count(sim::trace_kind::delivered), 1u);
+  EXPECT_GE(world_->counters().delivered, 1u);
+}
+
+TEST_F(RealWorldTest, PartitionMakesTheRequesterTimeOutUntilHeal) {
+  world_->partition({{a_}, {b_}});
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::timed_out) == 1; }));
+  EXPECT_TRUE(offline(a_, b_));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::partitioned), 1u);
+  EXPECT_EQ(kinds_.count(sim::trace_kind::delivered), 0u);
+  world_->heal();
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return online(a_, b_); }));
+}
+
+TEST_F(RealWorldTest, OneWayPartitionLosesOnlyTheReplyDirection) {
+  // b -> a blocked: a's GET_PEERS reaches b, but b's PEER_LIST never comes back.
+  world_->partition_oneway({b_}, {a_});
+  world_->command(a_, cmd_get_peers{});
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::timed_out) == 1; }));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::delivered), 1u);  // b got the request
+  EXPECT_TRUE(offline(a_, b_));
+  EXPECT_TRUE(online(b_, a_));
+}
+
+TEST_F(RealWorldTest, DropProbabilityOneLosesEveryLine) {
+  sim::link_faults f = world_->faults().defaults;
+  f.drop_probability = 1.0;
+  world_->set_network(f);
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::timed_out) == 1; }));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::dropped), 1u);
+  EXPECT_EQ(world_->counters().dropped, 1u);
+}
+
+TEST_F(RealWorldTest, DuplicateDeliversTheRequestTwice) {
+  sim::link_faults f = world_->faults().defaults;
+  f.duplicate_probability = 1.0;
+  world_->set_network(f);
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::delivered) == 2; }));
+  EXPECT_EQ(world_->counters().duplicated, 1u);
+}
+
+TEST_F(RealWorldTest, PausedPeerAnswersWhenItResumes) {
+  sim::link_faults f = world_->faults().defaults;
+  f.timeout_ms = 5000;
+  world_->set_network(f);
+  world_->pause(b_);
+  world_->command(a_, cmd_get_peers{});
+  const auto resume_at = world_->now() + 200ms;
+  ASSERT_TRUE(run_until([&] { return world_->now() >= resume_at; }));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::delivered), 0u);  // held while paused
+  world_->resume(b_);
+  ASSERT_TRUE(run_until([&] { return online(a_, b_); }));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::timed_out), 0u);
+}
+
+TEST_F(RealWorldTest, CrashedPeerRefusesConnectsAndRestartsWithClockZero) {
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return online(a_, b_); }));
+  world_->crash(b_);
+  EXPECT_EQ(world_->status(b_), sim::node_status::crashed);
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::refused) == 1; }));
+  EXPECT_TRUE(offline(a_, b_));
+  world_->restart(b_);
+  EXPECT_EQ(world_->clock(b_), 0u);
+  hello(a_, b_);
+  ASSERT_TRUE(run_until([&] { return online(a_, b_); }));
+}
+
+TEST_F(RealWorldTest, InjectedGarbageReachesTheListenerAsBadInput) {
+  world_->inject(b_, "garbage without fields");
+  ASSERT_TRUE(run_until([&] { return kinds_.count(sim::trace_kind::bad_input) == 1; }));
+  EXPECT_EQ(kinds_.count(sim::trace_kind::injected), 1u);
+}
+
+TEST(RealWorld, RefusesAnAddressOffLoopbackWithoutPortsAuto) {
+  real_world w(real_world_options{});
+  sim::peer_spec s;
+  s.name = "x";
+  s.address = "10.0.0.1:9000";
+  EXPECT_THROW(w.add_peer(s), std::invalid_argument);
+}
+
+TEST(RealWorld, TimeScaleShrinksTheWallClock) {
+  real_world_options o;
+  o.time_scale = 0.1;
+  real_world w(o);
+  EXPECT_EQ(w.wall(1000ms), std::chrono::nanoseconds(100ms));
+  const auto t0 = std::chrono::steady_clock::now();
+  w.run_until(1000ms);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(w.now(), 1000ms);
+  EXPECT_LT(took, 900ms);  // 1 s of scenario time in ~0.1 s
+}
+
+TEST(RealWorld, RunsAWholeScenarioThroughTheRunner) {
+  const auto s = scenario::load_string(R"(name: real-dl
+duration_ms: 3000
+peers: {count: 3, topology: complete}
+files:
+  - {name: f.bin, size: 3000, on: [p1, p2]}
+timeline:
+  - {at_ms: 0, do: hello, peer: p0, to: [p1, p2]}
+  - {at_ms: 300, do: search, peer: p0}
+  - {at_ms: 600, do: download, peer: p0, file: f.bin}
+checks:
+  - lamport_order
+  - download_integrity
+  - peer_state: {at_ms: 2000, peer: p1, knows: {p0: ONLINE}}
+)",
+                                       "inline.yaml");
+  scenario::run_options o;
+  o.collect_outcome = true;
+  o.make_world = [](const scenario::world_setup& setup) -> std::unique_ptr<sim::peer_world> {
+    real_world_options ro;
+    ro.seed = setup.seed;
+    ro.network = setup.network;
+    ro.ports_auto = true;
+    ro.time_scale = 0.5;
+    return std::make_unique<real_world>(ro);
+  };
+  const auto r = scenario::run(s, o);
+  EXPECT_EQ(r.time_kind, "wall-clock");
+  for (const auto& c : r.checks) EXPECT_TRUE(c.passed) << c.name << ": " << c.violation;
+  ASSERT_EQ(r.outcome.size(), 3u);
+  ASSERT_EQ(r.outcome[0].files.size(), 1u);
+  EXPECT_EQ(r.outcome[0].files[0], r.outcome[1].files[0]);
+}
+
+}  // namespace
+}  // namespace eachare::real
