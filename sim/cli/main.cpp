@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/html_output.hpp"
 #include "sim/cli/ordered_pool.hpp"
 #include "sim/cli/real_mode.hpp"
 #include "sim/scenario/loader.hpp"
@@ -105,6 +106,7 @@ struct run_flags {
   bool compare_sim = false;
   std::string ports = "fixed";
   double time_scale = 1.0;
+  eachare::sim_cli::html_flags html;  // --report-html, --diagram-peers
 };
 
 // --console-dir keeps every peer's transcript in memory until the run ends; past this many peers
@@ -239,6 +241,16 @@ void print_summary(std::ostream& out, const std::vector<scn::report_entry>& entr
   out.flush();
 }
 
+// `["p0","p1",...]`: the trace header names the peers (lane labels of a redrawn report).
+std::string peer_names_json(const scn::scenario& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.peers.size(); ++i) {
+    if (i > 0) out += ',';
+    out += nlohmann::json(s.peers[i].name).dump();
+  }
+  return out + "]";
+}
+
 // What one run of a sweep produced on its pool thread.
 struct run_output {
   scn::report_entry entry;
@@ -247,6 +259,7 @@ struct run_output {
   std::string compare;                                // --compare-sim: what it printed
   bool differs = false;                               // --compare-sim: the outcomes differ
   std::string real_error;  // real time: a port that could not be chosen or bound
+  eachare::sim_cli::run_picture picture;              // --report-html: this run's section
 };
 
 int run(const run_flags& f) {
@@ -286,6 +299,14 @@ int run(const run_flags& f) {
               << " seeds is more than " << scn::max_sweep_runs << " runs\n";
     return exit_invalid;
   }
+  // The HTML report's file: checked before anything runs.
+  if (!f.html.path.empty()) {
+    if (const auto err = eachare::sim_cli::check_html_path(f.html.path); !err.empty()) {
+      std::cerr << err << '\n';
+      return exit_invalid;
+    }
+  }
+  eachare::sim_cli::html_output html(f.html);
   const auto all = load_all(f.files, f.max_scenario_bytes);
   if (!all) return exit_invalid;
 
@@ -391,7 +412,8 @@ int run(const run_flags& f) {
       // A header line per scenario, so one file can hold the traces of several.
       const std::string header = "{\"scenario\":" + nlohmann::json(s.name).dump() +
                                  ",\"file\":" + nlohmann::json(s.file).dump() +
-                                 ",\"seed\":" + std::to_string(run_seed.value_or(s.seed)) + "}";
+                                 ",\"seed\":" + std::to_string(run_seed.value_or(s.seed)) +
+                                 ",\"peer_names\":" + peer_names_json(s) + "}";
       if (parallel) {
         buffer_trace_line(header);
         options.trace_sink = buffer_trace_line;
@@ -405,6 +427,8 @@ int run(const run_flags& f) {
         single_progress->update(now, end);
       };
     }
+    out.picture = html.picture();
+    out.picture.begin(s, options);
     auto& e = out.entry;
     e.program = f.program;
     const auto t0 = std::chrono::steady_clock::now();
@@ -447,6 +471,16 @@ int run(const run_flags& f) {
       again.progress = options.progress;
       e.second_trace_hash = scn::run(s, again).trace_hash;
     }
+    // The trace ends with the run's result, so a report can be redrawn from the file alone.
+    if (trace.is_open()) {
+      const std::string result = "{\"result\":" + scn::json_entry(e) + "}";
+      if (parallel) {
+        buffer_trace_line(result);
+      } else {
+        write_trace_line(result);
+      }
+    }
+    out.picture.end(e);
     return out;
   };
 
@@ -479,6 +513,7 @@ int run(const run_flags& f) {
     if (!sweep.swept()) bar.clear();
     print_entry(summary, out.entry, sweep, f.quiet);
     if (!f.quiet || out.differs) summary << out.compare;
+    html.add(std::move(out.picture));
     entries.push_back(std::move(out.entry));
   };
   const std::function<void(std::size_t)> tick = [&](std::size_t done) { bar.update(done, not_ok); };
@@ -505,6 +540,15 @@ int run(const run_flags& f) {
                   static_cast<unsigned long long>(peak_rss_bytes() >> 20));
     summary << line;
     summary.flush();
+  }
+  if (html.enabled()) {
+    if (!html.write(entries.size() == 1 ? entries.front().result.name : "eachare-sim run")) {
+      return exit_invalid;
+    }
+    if (!f.quiet) {
+      std::cerr << "eachare-sim: wrote " << f.html.path << " (" << html.bytes() << " bytes in "
+                << html.seconds() << " s)\n";
+    }
   }
   if (!f.report_json.empty() && !write_file(f.report_json, scn::json_report(entries, rc, sweep))) {
     return exit_invalid;
@@ -636,6 +680,14 @@ int main(int argc, char** argv) {
                                      std::to_string(scn::default_max_scenario_bytes) + " = 16 MiB)";
   run_cmd->add_option("--max-scenario-bytes", flags.max_scenario_bytes, max_bytes_help)
       ->check(CLI::PositiveNumber);
+  eachare::sim_cli::add_html_flags(run_cmd, flags.html);
+
+  std::vector<std::string> report_traces;
+  eachare::sim_cli::html_flags report_html;
+  auto* report_cmd = app.add_subcommand(
+      "report", "redraw the HTML report from trace files written by run --trace");
+  report_cmd->add_option("TRACE", report_traces, "trace files (JSON lines)")->required();
+  eachare::sim_cli::add_html_flags(report_cmd, report_html);
   auto* seeds_opt = run_cmd->add_option(
       "--seeds", flags.seeds,
       "run every file at every seed: N (seeds 1..N) or A..B; prints a sweep summary listing each "
@@ -705,6 +757,7 @@ int main(int argc, char** argv) {
   }
   if (*validate_cmd) return validate(validate_files, validate_max_bytes);
   if (*run_cmd) return run(flags);
+  if (*report_cmd) return eachare::sim_cli::report_from_traces(report_traces, report_html);
   if (*merge_cmd) return merge(mflags);
   return exit_invalid;
 }

@@ -175,6 +175,8 @@ sweep_info plain_sweep(const std::vector<report_entry>& entries) {
   return info;
 }
 
+nlohmann::ordered_json entry_object(const report_entry& e);
+
 }  // namespace
 
 std::string json_report(const std::vector<report_entry>& entries, int exit_code) {
@@ -196,7 +198,18 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code,
                    {"shard", sweep.shard.text()},
                    {"runs_in_report", entries.size()}};
   auto& list = root["scenarios"] = nlohmann::ordered_json::array();
-  for (const auto& e : entries) {
+  for (const auto& e : entries) list.push_back(entry_object(e));
+  return root.dump(2) + "\n";
+}
+
+std::string json_entry(const report_entry& e) {
+  return entry_object(e).dump();
+}
+
+namespace {
+
+nlohmann::ordered_json entry_object(const report_entry& e) {
+  {
     const auto& r = e.result;
     nlohmann::ordered_json j;
     j["run"] = e.run_index;
@@ -245,10 +258,11 @@ std::string json_report(const std::vector<report_entry>& entries, int exit_code,
       }
       checks.push_back(std::move(cj));
     }
-    list.push_back(std::move(j));
+    return j;
   }
-  return root.dump(2) + "\n";
 }
+
+}  // namespace
 
 std::string junit_report(const std::vector<report_entry>& entries, const sweep_info& sweep) {
   std::size_t tests = 0;

@@ -50,6 +50,9 @@ std::string text_summary(const report_entry& e);
 std::string quiet_summary(const report_entry& e);
 
 std::string json_report(const std::vector<report_entry>& entries, int exit_code);
+// One scenario's object of json_report, on one line (a trace file's `{"result": ...}` line, and
+// the summary of an HTML report).
+std::string json_entry(const report_entry& e);
 std::string junit_report(const std::vector<report_entry>& entries);
 
 // What a report covers: the whole sweep it belongs to and the share of it this report holds. The

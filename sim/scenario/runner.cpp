@@ -60,6 +60,19 @@ std::vector<sim::node_id> nodes(const std::vector<peer_index>& v) {
   return std::vector<sim::node_id>(v.begin(), v.end());
 }
 
+// Hands each event to run_options::trace_events.
+class event_tap final : public sim::trace_listener {
+ public:
+  event_tap(const std::function<void(const sim::trace_event&, const address_book&)>& f,
+            const address_book& book)
+      : f_(f), book_(book) {}
+  void on_trace_event(const sim::trace_event& e) override { f_(e, book_); }
+
+ private:
+  const std::function<void(const sim::trace_event&, const address_book&)>& f_;
+  const address_book& book_;
+};
+
 // One run: the world, its checkers, and the agenda of timeline steps and timed checks.
 class scenario_run {
  public:
@@ -94,7 +107,12 @@ class scenario_run {
                                                          std::move(names));
       world().events().add_listener(*writer);
     }
-    world().events().set_wants_lines(options_.trace_sink != nullptr);
+    std::unique_ptr<event_tap> tap;
+    if (options_.trace_events) {
+      tap = std::make_unique<event_tap>(options_.trace_events, world().book());
+      world().events().add_listener(*tap);
+    }
+    world().events().set_wants_lines(options_.trace_sink != nullptr || tap != nullptr);
     for (std::size_t i = 0; i < scenario_.peers.size(); ++i) {
       if (scenario_.peers[i].start) world().start(static_cast<sim::node_id>(i));
     }
@@ -108,6 +126,7 @@ class scenario_run {
       if (options_.progress) options_.progress(world().now(), end);
     }
     if (writer) world().events().remove_listener(*writer);
+    if (tap) world().events().remove_listener(*tap);
     for (auto& c : listeners_) world().events().remove_listener(*c);
     return result();
   }

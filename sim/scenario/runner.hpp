@@ -53,6 +53,9 @@ struct run_options {
   std::optional<std::uint64_t> seed;
   // Each trace event as one JSON line (no '\n'); unset: no trace is written.
   std::function<void(std::string_view line)> trace_sink;
+  // Every trace event in-process, with the world's address book to name its peers (pictures:
+  // html_report.hpp). Either this or trace_sink makes sends carry their wire line.
+  std::function<void(const sim::trace_event& e, const address_book& book)> trace_events;
   // Called about a hundred times per run with the virtual time reached.
   std::function<void(duration now, duration end)> progress;
   // Console transcripts (`eachare-sim run --console`): every line the real console of each peer
