@@ -83,6 +83,13 @@ std::string check_html_path(const std::string& path) {
   return "";
 }
 
+std::string stable_entry_json(const scenario::report_entry& e) {
+  scenario::report_entry stable = e;
+  stable.wall_seconds = 0;
+  stable.peak_rss_bytes = 0;
+  return scenario::json_entry(stable);
+}
+
 void run_picture::begin(const scenario::scenario& s, scenario::run_options& options) {
   if (!on_) return;
   collector_ = std::make_unique<scenario::picture_collector>(options_);
@@ -97,7 +104,7 @@ void run_picture::begin(const scenario::scenario& s, scenario::run_options& opti
 void run_picture::end(const scenario::report_entry& e) {
   if (!on_ || !collector_) return;
   const auto t0 = wall::now();
-  section = collector_->html_section(scenario::json_entry(e));
+  section = collector_->html_section(stable_entry_json(e));
   collector_.reset();  // its exchanges can be large: freed before the next run
   seconds = std::chrono::duration<double>(wall::now() - t0).count();
 }

@@ -35,6 +35,11 @@ void add_html_flags(CLI::App* cmd, html_flags& f);
 // /x/r.html".
 std::string check_html_path(const std::string& path);
 
+// The scenario's JSON report entry without what depends on the machine (wall time, peak RSS): the
+// trace's `{"result": ...}` line and the HTML summary, so both are the same for the same run
+// whatever the machine or --jobs.
+std::string stable_entry_json(const scenario::report_entry& e);
+
 // One run's picture: begin() before the run hooks a collector into its options, end() after it
 // renders the section. Does nothing when the report is off.
 class run_picture {

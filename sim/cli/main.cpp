@@ -473,7 +473,7 @@ int run(const run_flags& f) {
     }
     // The trace ends with the run's result, so a report can be redrawn from the file alone.
     if (trace.is_open()) {
-      const std::string result = "{\"result\":" + scn::json_entry(e) + "}";
+      const std::string result = "{\"result\":" + eachare::sim_cli::stable_entry_json(e) + "}";
       if (parallel) {
         buffer_trace_line(result);
       } else {

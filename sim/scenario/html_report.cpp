@@ -1565,8 +1565,7 @@ std::string picture_collector::state::section(const std::string& entry_json) con
   }
   if (e.contains("peers")) {
     row("run", esc(e["peers"].dump() + " peers, " + num(e.value("virtual_time_ms", 0.0) / 1000, 1) +
-                   " s of virtual time in " + num(e.value("wall_seconds", 0.0) * 1000, 1) +
-                   " ms of wall time"));
+                   " s of virtual time"));
   }
   if (e.contains("messages")) {
     const auto& m = e["messages"];
