@@ -258,8 +258,8 @@ struct run_output {
   std::vector<std::vector<std::string>> transcripts;  // --console-dir: every peer's lines
   std::string compare;                                // --compare-sim: what it printed
   bool differs = false;                               // --compare-sim: the outcomes differ
-  std::string real_error;  // real time: a port that could not be chosen or bound
-  eachare::sim_cli::run_picture picture;              // --report-html: this run's section
+  std::string real_error;                 // real time: a port that could not be chosen or bound
+  eachare::sim_cli::run_picture picture;  // --report-html: this run's section
 };
 
 int run(const run_flags& f) {
