@@ -1107,8 +1107,10 @@ std::string picture_collector::state::diagram(const diagram_spec& d) const {
   if (d.highlight_node != none && d.highlight_t != no_time) {
     auto it = lane_x.find(d.highlight_node);
     if (it != lane_x.end()) {
-      o += "<circle class=\"violation-mark\" cx=\"" + num(it->second) + "\" cy=\"" +
-           num(rows.y(d.highlight_t)) +
+      // data-node and data-t-ms name the place, so a test can compare it with the JSON report.
+      o += "<circle class=\"violation-mark\" data-node=\"" + std::to_string(d.highlight_node) +
+           "\" data-t-ms=\"" + num(static_cast<double>(d.highlight_t) / 1e6, 3) + "\" cx=\"" +
+           num(it->second) + "\" cy=\"" + num(rows.y(d.highlight_t)) +
            "\" r=\"11\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"/>\n";
     }
   }
