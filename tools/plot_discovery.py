@@ -1,5 +1,5 @@
-#!/usr/bin/env python3
-"""Draws the growth of one gossip round's cost from sim_benchmark's JSON output as a small SVG.
+#!/usr/bin/python3
+"""Draws the growth of one gossip round's cost from sim_benchmark's JSON output (matplotlib).
 
 Usage:
   sim_benchmark --benchmark_filter=gossip_round --benchmark_out=gossip.json \
@@ -10,13 +10,12 @@ Two panels against the number of peers: CPU milliseconds per round, and PEER_LIS
 processed per round, each with the measured points and an N^2 reference curve through the
 smallest size (a fully discovered network answers every GET_PEERS with N-2 entries, so a round
 with a fixed fanout processes ~fanout * N^2 entries). With before.json (the same benchmark on an
-older build) its times are drawn too, in orange. Python 3 standard library only.
+older build) its times are drawn too, in orange. The output format follows the file's extension
+(.svg, .png, .pdf). Needs Debian's python3-matplotlib (/usr/bin/python3; tools/deps.sh).
 """
 import json
 import re
 import sys
-
-WIDTH, PANEL_H, MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 560, 210, 78, 20, 34, 44
 
 
 def load(path):
@@ -38,115 +37,72 @@ def load(path):
     return rows, data.get("context", {})
 
 
-def nice_max(v):
-    """A round axis maximum at or above v (1, 2, 5 times a power of ten)."""
-    if v <= 0:
-        return 1.0
-    p = 1.0
-    while p * 10 < v:
-        p *= 10
-    while p > v:
-        p /= 10
-    for m in (1, 2, 5, 10):
-        if m * p >= v:
-            return m * p
-    return 10 * p
-
-
 def fmt(v):
     if v >= 1e6:
-        return f"{v / 1e6:g}M"
+        return f"{v / 1e6:.3g}M"
     if v >= 1e3:
-        return f"{v / 1e3:g}k"
-    return f"{v:g}"
+        return f"{v / 1e3:.3g}k"
+    return f"{v:.3g}"
 
 
-def panel(out, top, rows, key, title, unit, before=None):
-    x0, x1 = MARGIN_L, WIDTH - MARGIN_R
-    y0, y1 = top + MARGIN_T, top + PANEL_H - MARGIN_B
-    xmax = nice_max(max(r["peers"] for r in rows))
-    ymax = nice_max(max(r[key] for r in rows + (before or [])))
-
-    def px(n):
-        return x0 + (x1 - x0) * n / xmax
-
-    def py(v):
-        return y1 - (y1 - y0) * v / ymax
-
-    out.append(f'<text x="{x0}" y="{top + 20}" font-size="13" font-weight="bold">{title}</text>')
-    out.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#333"/>')
-    out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/>')
-    for i in range(0, 6):
-        v = ymax * i / 5
-        y = py(v)
-        out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#eee"/>')
-        out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">'
-                   f'{fmt(v)}</text>')
-    for i in range(0, 6):
-        n = xmax * i / 5
-        out.append(f'<text x="{px(n):.1f}" y="{y1 + 14}" font-size="10" text-anchor="middle">'
-                   f'{fmt(n)}</text>')
-    out.append(f'<text x="{(x0 + x1) / 2}" y="{y1 + 30}" font-size="11" text-anchor="middle">'
-               f'peers</text>')
-    out.append(f'<text x="14" y="{(y0 + y1) / 2}" font-size="11" text-anchor="middle" '
-               f'transform="rotate(-90 14 {(y0 + y1) / 2})">{unit}</text>')
+def panel(ax, rows, key, title, unit, before=None):
+    peers = [r["peers"] for r in rows]
     # N^2 reference through the smallest measured size.
     first = rows[0]
-    if first["peers"] > 0 and first[key] > 0:
+    if first["peers"] > 0 and first[key] > 0 and len(rows) > 1:
         k = first[key] / first["peers"] ** 2
-        pts = []
         steps = 40
-        for i in range(steps + 1):
-            n = first["peers"] + (rows[-1]["peers"] - first["peers"]) * i / steps
-            v = k * n * n
-            if v > ymax:
-                break
-            pts.append(f"{px(n):.1f},{py(v):.1f}")
-        if len(pts) > 1:
-            out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="#bbb" '
-                       f'stroke-dasharray="4 3"/>')
+        xs = [first["peers"] + (rows[-1]["peers"] - first["peers"]) * i / steps
+              for i in range(steps + 1)]
+        ax.plot(xs, [k * x * x for x in xs], color="#999", linestyle="--", linewidth=1,
+                label="N\u00b2 through the smallest size")
     if before:
-        pts = " ".join(f"{px(r['peers']):.1f},{py(r[key]):.1f}" for r in before)
-        out.append(f'<polyline points="{pts}" fill="none" stroke="#e08a1e" stroke-width="2"/>')
+        ax.plot([r["peers"] for r in before], [r[key] for r in before], color="#e08a1e",
+                marker="o", markersize=4, linewidth=2, label="before")
         for r in before:
-            out.append(f'<circle cx="{px(r["peers"]):.1f}" cy="{py(r[key]):.1f}" r="3" '
-                       f'fill="#e08a1e"/>')
-            out.append(f'<text x="{px(r["peers"]) + 6:.1f}" y="{py(r[key]) - 6:.1f}" '
-                       f'font-size="10" fill="#b06000">{fmt(round(r[key], 1))}</text>')
-    pts = " ".join(f"{px(r['peers']):.1f},{py(r[key]):.1f}" for r in rows)
-    out.append(f'<polyline points="{pts}" fill="none" stroke="#1f6fb2" stroke-width="2"/>')
+            ax.annotate(fmt(r[key]), (r["peers"], r[key]), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8, color="#b06000")
+    ax.plot(peers, [r[key] for r in rows], color="#1f6fb2", marker="o", markersize=4,
+            linewidth=2, label="after" if before else "measured")
     for r in rows:
-        out.append(f'<circle cx="{px(r["peers"]):.1f}" cy="{py(r[key]):.1f}" r="3.5" '
-                   f'fill="#1f6fb2"/>')
-        out.append(f'<text x="{px(r["peers"]) + 6:.1f}" y="{py(r[key]) - 6:.1f}" '
-                   f'font-size="10">{fmt(round(r[key], 1))}</text>')
+        ax.annotate(fmt(r[key]), (r["peers"], r[key]), textcoords="offset points",
+                    xytext=(5, -12), fontsize=8)
+    ax.set_title(title, fontsize=11, loc="left", fontweight="bold")
+    ax.set_xlabel("peers")
+    ax.set_ylabel(unit)
+    from matplotlib.ticker import FuncFormatter
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, color="#eee")
+    ax.legend(fontsize=8, loc="best")
 
 
 def main(argv):
     if len(argv) not in (3, 4):
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
-        print("usage: plot_discovery.py BENCH.json OUT.svg [BEFORE.json]", file=sys.stderr)
+        print("usage: plot_discovery.py BENCH.json OUT.svg|OUT.png [BEFORE.json]", file=sys.stderr)
         return 2
     rows, ctx = load(argv[1])
     before = load(argv[3])[0] if len(argv) == 4 else None
     if not rows:
         print(f"{argv[1]}: no BM_sim_gossip_round/peers:N results", file=sys.stderr)
         return 1
-    height = 2 * PANEL_H + 24
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-           f'font-family="sans-serif">',
-           f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
-    panel(out, 0, rows, "ms", "One gossip round (fanout 2, fully discovered): CPU time",
+    import matplotlib
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
+    # A fixed hash salt keeps the SVG's ids the same from run to run for the same input.
+    plt.rcParams["svg.hashsalt"] = "eachare"
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.4))
+    panel(top, rows, "ms", "One gossip round (fanout 2, fully discovered): CPU time",
           "ms per round", before)
-    panel(out, PANEL_H, rows, "entries", "PEER_LIST entries processed per round",
-          "entries")
-    note = f"blue: measured; dashed: N\u00b2 through the smallest size; {ctx.get('date', '')}"
-    if before:
-        note = "orange: before the optimisations; " + note
-    out.append(f'<text x="{MARGIN_L}" y="{height - 6}" font-size="10" fill="#666">{note}</text>')
-    out.append("</svg>")
-    with open(argv[2], "w", encoding="utf-8") as f:
-        f.write("\n".join(out) + "\n")
+    panel(bottom, rows, "entries", "PEER_LIST entries processed per round", "entries")
+    note = "dashed: N\u00b2 through the smallest size"
+    if ctx.get("date"):
+        note += f"; {ctx['date']}"
+    fig.text(0.01, 0.005, note, fontsize=8, color="#666")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(argv[2], metadata={"Date": None} if argv[2].endswith(".svg") else None)
+    plt.close(fig)
     for r in rows:
         print(f"peers={r['peers']} ms={r['ms']:.1f} entries={r['entries']:.0f} "
               f"messages={r['messages']:.0f}")
