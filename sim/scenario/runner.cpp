@@ -213,6 +213,8 @@ class scenario_run {
           add(std::move(p));
           break;
         }
+        case check_kind::grade:
+          break;  // added by `eachare-sim grade` after the run, never from a file
       }
     }
     // Names repeat when a scenario has two checks of a kind; JUnit wants them distinct.

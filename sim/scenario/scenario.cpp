@@ -85,6 +85,8 @@ const char* to_string(check_kind k) {
       return "download_integrity";
     case check_kind::peer_state:
       return "peer_state";
+    case check_kind::grade:
+      return "grade";
   }
   return "?";
 }

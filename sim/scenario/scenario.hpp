@@ -167,6 +167,7 @@ enum class check_kind : std::uint8_t {
   discovery_convergence,
   download_integrity,
   peer_state,
+  grade,  // `eachare-sim grade`'s checks of an external program (never written in a file)
 };
 
 const char* to_string(check_kind k);

@@ -28,7 +28,7 @@ std::optional<std::uint64_t> parse_hash(const std::string& text) {
 
 std::optional<check_kind> kind_of(const std::string& text) {
   for (auto k : {check_kind::lamport_order, check_kind::discovery_convergence,
-                 check_kind::download_integrity, check_kind::peer_state}) {
+                 check_kind::download_integrity, check_kind::peer_state, check_kind::grade}) {
     if (text == to_string(k)) return k;
   }
   return std::nullopt;
