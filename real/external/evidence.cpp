@@ -55,7 +55,8 @@ std::string without_file_preview(const std::string& line) {
 
 std::vector<wire_line> wire_from_consoles(const std::vector<peer_console>& ours,
                                           const std::string& program,
-                                          const std::vector<console_line>& program_console) {
+                                          const std::vector<console_line>& program_console,
+                                          const std::vector<duration>& step_starts) {
   std::vector<wire_line> out;
   // When the program handled a line: the clock line after its "Mensagem/Resposta recebida".
   std::multimap<std::string, duration> handled;
@@ -117,9 +118,15 @@ std::vector<wire_line> wire_from_consoles(const std::vector<peer_console>& ours,
             if (field(req, 2) != want) continue;
             if (want == "DL" && field(req, 5) != index) continue;
             w.request = req;
+            w.sent_after = out[*it].handled_by.value_or(out[*it].time);
             if (!out[*it].handled_by) out[*it].handled_by = e.time;
             ours_pending.erase(it);
             break;
+          }
+        }
+        if (!w.reply) {
+          for (const auto t : step_starts) {
+            if (t <= w.time && (!w.sent_after || t > *w.sent_after)) w.sent_after = t;
           }
         }
         out.push_back(std::move(w));

@@ -25,9 +25,13 @@ struct peer_console {
 // the DL of the same chunk index). A line to the program is marked handled at the time the
 // program's console printed it as received (followed by its clock line); failing that, for a
 // request, when our peer read the program's reply.
+// A line from the program is known to be sent after: for a reply, the time it handled the request
+// (or our send time); for a line it started, the latest of `step_starts` (the times the menu steps
+// that make it send began) before we saw it.
 std::vector<wire_line> wire_from_consoles(const std::vector<peer_console>& ours,
                                           const std::string& program,
-                                          const std::vector<console_line>& program_console);
+                                          const std::vector<console_line>& program_console,
+                                          const std::vector<duration>& step_starts = {});
 
 // A FILE line as a console shows it (base64 cut, "..." appended) made decodable: the base64 is
 // dropped when it was cut. Other lines are returned unchanged.

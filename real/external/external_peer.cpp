@@ -150,7 +150,7 @@ void external_peer::run(const menu_step& s) {
       r.outcome = menu_->search(&r.search);
       break;
     case menu_step::kind::download:
-      r.outcome = menu_->download(s.file, s.size);
+      r.outcome = menu_->download(s.file, s.size, &r.search);
       break;
     case menu_step::kind::show_stats:
       r.outcome = menu_->show_stats(&r.stats);

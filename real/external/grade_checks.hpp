@@ -28,6 +28,10 @@ struct wire_line {
   // Lines TO the program: when the program had certainly handled it (our side read its reply,
   // or the menu step whose reply this was had ended). Unset: unknown.
   std::optional<duration> handled_by;
+  // Lines FROM the program: a time it certainly sent the line after (a reply: when it had
+  // handled the request; a line it started: when the menu step that sent it began). Unset:
+  // unknown (then only lines observed long before are compared).
+  std::optional<duration> sent_after;
 };
 
 struct grade_violation {
@@ -46,9 +50,12 @@ struct grade_check {
 
 // On the wire, for the program at `self` under part `ep`:
 // - syntax: every line it sent decodes (ORIGIN CLOCK TYPE args), its ORIGIN is `self`;
-// - clock rising: each line it sent carries a clock above the one before;
+// - clock rising: each line it sent carries a clock above every line of its we saw before it
+//   certainly sent this one (lines on concurrent connections arrive in any order);
 // - max+1 (ep 2/3): a line it sent after it had handled a line carrying clock c carries more
 //   than c (a reply more than its request's clock + 1);
+// "Certainly before" allows a skew margin of 250 ms between the program's console stamps and
+// ours; the grading scenarios space their steps wider than that.
 // - reply matches request: GET_PEERS -> PEER_LIST, LS -> LS_LIST, DL -> FILE for the same name
 //   and chunk index; HELLO and BYE get none.
 std::vector<grade_check> check_wire(const std::vector<wire_line>& lines, const std::string& self,

@@ -60,12 +60,10 @@ void menu_driver::fail(step_outcome& out, std::string why) {
     why += "; it flooded stdout (" + std::to_string(proc_.bytes_read()) +
            " bytes, past the output bound)";
   }
-  if (!proc_.running()) {
-    if (auto st = proc_.wait_exit(std::chrono::milliseconds(0))) {
-      why += "; the program " + describe_status(*st);
-    } else {
-      why += "; the program is gone";
-    }
+  // A program whose output just ended may not be reaped yet: give it a moment to say how it
+  // ended (a failure ends the driving anyway).
+  if (auto st = proc_.wait_exit(std::chrono::milliseconds(300))) {
+    why += "; the program " + describe_status(*st);
   }
   out.error = std::move(why);
   out.end_line = proc_.line_count();
@@ -255,7 +253,8 @@ step_outcome menu_driver::search(std::vector<search_entry>* rows) {
   return out;
 }
 
-step_outcome menu_driver::download(const std::string& name, std::optional<std::uint64_t> size) {
+step_outcome menu_driver::download(const std::string& name, std::optional<std::uint64_t> size,
+                                   std::vector<search_entry>* rows) {
   step_outcome out;
   out.first_line = cursor_;
   if (!type("4", out)) return out;
@@ -270,9 +269,11 @@ step_outcome menu_driver::download(const std::string& name, std::optional<std::u
     return out;
   }
   std::size_t k = 0;
-  for (const auto& r : parse_search(out.first_line, *ask)) {
+  const auto table = parse_search(out.first_line, *ask);
+  for (const auto& r : table) {
     if (r.name == name && (!size || *size == r.size) && k == 0) k = r.index;
   }
+  if (rows != nullptr) *rows = table;
   const auto from = *ask + 1;
   if (!type(std::to_string(k), out)) return out;
   if (k == 0) {

@@ -72,7 +72,8 @@ class menu_driver {
   // 4, then 0 (search only); the table in `rows`.
   step_outcome search(std::vector<search_entry>* rows);
   // 4, then the row of `name` (and `size` when given), then the download to its end.
-  step_outcome download(const std::string& name, std::optional<std::uint64_t> size);
+  step_outcome download(const std::string& name, std::optional<std::uint64_t> size,
+                        std::vector<search_entry>* rows = nullptr);
   step_outcome show_stats(std::vector<stats_entry>* rows);  // 5
   step_outcome set_chunk_size(std::int64_t size);           // 6
   // 9, then the program's exit (exit bound).

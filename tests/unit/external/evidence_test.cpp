@@ -30,7 +30,7 @@ TEST(Evidence, RebuildsRequestsRepliesAndWhenTheProgramHandledThem) {
       at(33, "Resposta recebida: \"" + a + " 55 FILE x 4 1 QUJDRA==\""),
       at(34, "=> Atualizando relogio para 56"),
   };
-  const auto w = wire_from_consoles({ours}, g, program);
+  const auto w = wire_from_consoles({ours}, g, program, {std::chrono::milliseconds(25)});
   ASSERT_EQ(w.size(), 4u);
   EXPECT_EQ(w[0].from, a);
   EXPECT_FALSE(w[0].reply);
@@ -38,7 +38,11 @@ TEST(Evidence, RebuildsRequestsRepliesAndWhenTheProgramHandledThem) {
   EXPECT_EQ(*w[0].handled_by, 12ms);
   EXPECT_TRUE(w[1].reply);
   EXPECT_EQ(w[1].request, a + " 50 GET_PEERS");
+  ASSERT_TRUE(w[1].sent_after);
+  EXPECT_EQ(*w[1].sent_after, 12ms);  // the program answered after it handled the request
   EXPECT_EQ(w[2].line, g + " 53 DL x 4 1");
+  ASSERT_TRUE(w[2].sent_after);
+  EXPECT_EQ(*w[2].sent_after, 25ms);  // the menu step that started it began at 25 ms
   EXPECT_TRUE(w[3].reply);
   EXPECT_EQ(w[3].request, g + " 53 DL x 4 1");
   EXPECT_EQ(w[3].line, a + " 55 FILE x 4 1");  // the cut base64 dropped
