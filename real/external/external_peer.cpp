@@ -168,7 +168,9 @@ void external_peer::run(const menu_step& s) {
     fail(std::string(to_string(s.what)) + ": " + r.outcome.error);
     // A program that is gone or flooding, or that did not come back to its menu, cannot be
     // driven further: the remaining steps are reported as not run.
-    broken_ = true;
+    // One whose step failed but which is at its menu again (a failed download, a row it did not
+    // list) goes on with the next step.
+    if (!r.outcome.at_menu) broken_ = true;
   }
   steps_.push_back(std::move(r));
 }

@@ -56,6 +56,7 @@ std::string ms(std::chrono::milliseconds b) {
 
 void menu_driver::fail(step_outcome& out, std::string why) {
   out.ok = false;
+  out.at_menu = false;
   if (proc_.flooded()) {
     why += "; it flooded stdout (" + std::to_string(proc_.bytes_read()) +
            " bytes, past the output bound)";
@@ -178,9 +179,10 @@ step_outcome menu_driver::hello(const std::string& address) {
   const auto from = cursor_;
   if (!type(std::to_string(k), out)) return out;
   if (k == 0) {
-    wait_menu(from, bounds_.step, "step bound", "after option 1, 0", out);
+    const bool back = wait_menu(from, bounds_.step, "step bound", "after option 1, 0", out);
     fail(out, "option 1 did not list " + address + " (" + std::to_string(rows.size()) +
                   " peers listed)");
+    out.at_menu = back;
     return out;
   }
   wait_menu(from, bounds_.step, "step bound", "after HELLO to " + address, out);
@@ -277,8 +279,10 @@ step_outcome menu_driver::download(const std::string& name, std::optional<std::u
   const auto from = *ask + 1;
   if (!type(std::to_string(k), out)) return out;
   if (k == 0) {
-    wait_menu(from, bounds_.step, "step bound", "after cancelling the search", out);
+    const bool back =
+        wait_menu(from, bounds_.step, "step bound", "after cancelling the search", out);
     fail(out, "the search table has no row for " + name);
+    out.at_menu = back;
     return out;
   }
   const std::string done = "Download do arquivo " + name + " finalizado.";
@@ -288,6 +292,7 @@ step_outcome menu_driver::download(const std::string& name, std::optional<std::u
     fail(out, "no \"" + done + "\" " +
                   (end ? std::string("before the menu came back")
                        : "within the download bound of " + ms(bounds_.download)));
+    out.at_menu = end.has_value();  // the menu came back: a failed download, not a stuck one
     return out;
   }
   wait_menu(*end + 1, bounds_.step, "step bound", "after the download of " + name, out);

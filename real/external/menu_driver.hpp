@@ -30,6 +30,7 @@ struct driver_bounds {
 struct step_outcome {
   bool ok = true;
   std::string error;           // one line when !ok
+  bool at_menu = true;         // the menu was seen again: the program can take the next step
   std::size_t first_line = 0;  // console lines [first_line, end_line) belong to this step
   std::size_t end_line = 0;
 };

@@ -89,6 +89,24 @@ TEST(ExternalPeer, RunsQueuedMenuStepsInOrderAndQuitsWithOption9) {
   EXPECT_TRUE(bye);
 }
 
+TEST(ExternalPeer, AFailedStepThatEndsAtTheMenuDoesNotStopTheNextSteps) {
+  workspace ws("external-peer");
+  external_peer p(config("g", fixture()), ws, clock::now());
+  ASSERT_TRUE(p.start());
+  p.submit({menu_step::kind::download, {}, "absent.bin", {}, 0});
+  p.submit({menu_step::kind::list_local, {}, {}, {}, 0});
+  ASSERT_TRUE(p.wait_idle(30s));
+  const auto f = p.failures();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].what.find("the search table has no row for absent.bin"), std::string::npos)
+      << f[0].what;
+  const auto steps = p.steps();
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_TRUE(steps[1].outcome.ok) << steps[1].outcome.error;
+  EXPECT_FALSE(p.broken());
+  p.stop();
+}
+
 TEST(ExternalPeer, AProgramThatDoesNotExistIsOneLineNamingImplementationAndPeer) {
   workspace ws("external-peer");
   implementation im;
