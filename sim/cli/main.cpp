@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/grade_class.hpp"
 #include "sim/cli/html_output.hpp"
 #include "sim/cli/ordered_pool.hpp"
 #include "sim/cli/real_mode.hpp"
@@ -565,6 +566,7 @@ struct merge_flags {
   std::string report_json;
   std::string report_junit;
   bool quiet = false;
+  std::string out;  // class reports: where class.csv/.html/.json go
 };
 
 // `merge`: the shard reports of one sweep back into what the unsharded run prints and writes.
@@ -579,6 +581,10 @@ int merge(const merge_flags& f) {
     std::ostringstream text;
     text << in.rdbuf();
     files.push_back({path, text.str()});
+  }
+  // The reports of a class's shards (`grade --class --shard`) merge into a class table.
+  if (eachare::cli::is_class_report(files.front().text)) {
+    return eachare::cli::merge_class(f.reports, f.out, f.quiet);
   }
   std::vector<std::string> errors;
   const auto merged = scn::merge_reports(files, errors);
@@ -716,6 +722,21 @@ int main(int argc, char** argv) {
   merge_cmd->add_option("--report-junit", mflags.report_junit,
                         "write the merged JUnit XML report to this file");
   merge_cmd->add_flag("-q,--quiet", mflags.quiet, "print only runs that did not go as expected");
+  merge_cmd->add_option("--out", mflags.out,
+                        "class reports (grade --class --shard): directory for the merged "
+                        "class.csv, class.html and class.json (default: the first report's)");
+
+  // `grade --class`: a whole class of submissions (sim/cli/grade_class.hpp, docs/scenarios.md).
+  eachare::cli::class_flags cflags;
+  cflags.program = flags.program;
+  auto* grade_cmd = app.add_subcommand(
+      "grade", "grade EACHare programs over real sockets on the grading set (--class: a class)");
+  grade_cmd->add_option("FILE", cflags.files,
+                        "scenario files (default: scenarios/grading/ep<N>/*.yaml)");
+  grade_cmd->add_option("--ep", cflags.ep, "the part graded: 1, 2 or 3")->check(CLI::Range(1, 3));
+  grade_cmd->add_flag("--keep", cflags.keep, "keep the temporary directories");
+  grade_cmd->add_flag("-q,--quiet", cflags.quiet, "print only what did not pass");
+  eachare::cli::add_class_flags(grade_cmd, cflags);
 
   std::vector<std::string> validate_files;
   std::uint64_t validate_max_bytes = scn::default_max_scenario_bytes;
@@ -759,5 +780,12 @@ int main(int argc, char** argv) {
   if (*run_cmd) return run(flags);
   if (*report_cmd) return eachare::sim_cli::report_from_traces(report_traces, report_html);
   if (*merge_cmd) return merge(mflags);
+  if (*grade_cmd) {
+    if (cflags.class_file.empty()) {
+      std::cerr << "eachare-sim grade: give --class FILE\n";
+      return exit_invalid;
+    }
+    return eachare::cli::run_class(cflags);
+  }
   return exit_invalid;
 }
