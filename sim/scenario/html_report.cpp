@@ -10,6 +10,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "sim/scenario/markup.hpp"
+
 namespace eachare::scenario {
 
 namespace {
@@ -136,45 +138,9 @@ struct chunk_event {
   bool retry;                // a DL that failed (timeout, refused, cut, bad reply): re-asked
 };
 
+// Text and attribute values of the page; control characters stay (hovered wire lines show them).
 std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string esc_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    if (c == '&') {
-      out += "&amp;";
-    } else if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  return markup_escape(s, control_chars::keep);
 }
 
 std::string num(double v, int decimals = 1) {
@@ -1265,7 +1231,7 @@ std::string picture_collector::state::failing_window(const violation_info& v) co
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   o += "<pre class=\"lines\">";
   // Element text: quotes stay as they are, so the lines copy out as the trace's JSON.
-  for (const auto& [t, l] : lines) o += esc_text(l) + "\n";
+  for (const auto& [t, l] : lines) o += esc(l) + "\n";
   o += esc("at " + secs(v.t) + ": " + v.text) + "\n</pre>\n";
   return o;
 }

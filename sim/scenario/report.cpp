@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/scenario/markup.hpp"
+
 namespace eachare::scenario {
 
 namespace {
@@ -37,35 +39,9 @@ std::string count_text(std::uint64_t v) {
   return out;
 }
 
+// XML 1.0 has no place for most control characters: they become '?' to keep the text readable.
 std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 has no place for most control characters; keep the text readable instead.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  return markup_escape(s, control_chars::question_mark);
 }
 
 std::string shell_quote(const std::string& s) {

@@ -315,24 +315,32 @@ files:
   - {name: f.bin, size: 5000, on: [p1, p2]}
 )";
 
-TEST(DownloadIntegrityChecker, PassesForACompleteIdenticalDownload) {
-  const auto r = run_text(download_base + R"(timeline:
+// The usual timeline of a download test: everyone asks for peers, p0 searches, then downloads.
+const std::string discover_search_download = R"(timeline:
   - {at_ms: 0, do: get_peers, peers: all}
   - {at_ms: 500, do: search, peer: p0}
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
-)");
+)";
+
+// 5000 bytes at 10,000 bytes/s: the download is still running 1 ms after it starts.
+const std::string slow_network = "network:\n  bandwidth_bytes_per_s: 10000\n";
+const std::string crash_p0_while_downloading = "  - {at_ms: 1001, do: crash, peer: p0}\n";
+
+// Runs download_base with `rest` (network and timeline) and only the download_integrity check.
+run_result run_download(const std::string& rest) {
+  return run_text(download_base + rest + "checks:\n  - download_integrity\n");
+}
+
+TEST(DownloadIntegrityChecker, PassesForACompleteIdenticalDownload) {
+  const auto r = run_download(discover_search_download);
   const auto& c = check_named(r, "download_integrity");
   EXPECT_TRUE(c.passed) << c.violation;
   EXPECT_EQ(c.figure, "1 of 1 downloads complete and identical (5000 bytes)");
 }
 
 TEST(DownloadIntegrityChecker, FailsWhenTheDownloadIsRefusedWithoutASearch) {
-  const auto r = run_text(download_base + R"(timeline:
+  const auto r = run_download(R"(timeline:
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
 )");
   const auto& c = check_named(r, "download_integrity");
   EXPECT_FALSE(c.passed);
@@ -342,13 +350,11 @@ checks:
 }
 
 TEST(DownloadIntegrityChecker, FailsWhenEveryHolderIsGone) {
-  const auto r = run_text(download_base + R"(timeline:
+  const auto r = run_download(R"(timeline:
   - {at_ms: 0, do: get_peers, peers: all}
   - {at_ms: 500, do: search, peer: p0}
   - {at_ms: 900, do: crash, peers: [p1, p2]}
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
 )");
   const auto& c = check_named(r, "download_integrity");
   EXPECT_FALSE(c.passed);
@@ -356,18 +362,9 @@ checks:
 }
 
 TEST(DownloadIntegrityChecker, CrashedDownloaderAbandonsItsDownload) {
-  const auto r = run_text(download_base + R"(network:
-  bandwidth_bytes_per_s: 10000
-timeline:
-  - {at_ms: 0, do: get_peers, peers: all}
-  - {at_ms: 500, do: search, peer: p0}
-  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-  - {at_ms: 1001, do: crash, peer: p0}
-  - {at_ms: 1000, do: search, peer: p3}
-  - {at_ms: 4000, do: download, peer: p3, file: f.bin}
-checks:
-  - download_integrity
-)");
+  const auto r = run_download(slow_network + discover_search_download + crash_p0_while_downloading +
+                              "  - {at_ms: 1000, do: search, peer: p3}\n"
+                              "  - {at_ms: 4000, do: download, peer: p3, file: f.bin}\n");
   const auto& c = check_named(r, "download_integrity");
   EXPECT_TRUE(c.passed) << c.violation;
   EXPECT_NE(c.figure.find("1 of 2 downloads complete"), std::string::npos) << c.figure;
@@ -376,12 +373,10 @@ checks:
 
 TEST(DownloadIntegrityChecker, NothingToCheckIsNotAPass) {
   // The one download step's peer has crashed, so no download is ever issued.
-  const auto none = run_text(download_base + R"(timeline:
+  const auto none = run_download(R"(timeline:
   - {at_ms: 0, do: get_peers, peers: all}
   - {at_ms: 500, do: crash, peer: p0}
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
 )");
   const auto& c = check_named(none, "download_integrity");
   EXPECT_FALSE(c.passed);
@@ -390,16 +385,8 @@ checks:
             "reached a running peer");
   EXPECT_EQ(c.violation, "at 10.0 s virtual: nothing to check: no download reached a running peer");
 
-  const auto abandoned = run_text(download_base + R"(network:
-  bandwidth_bytes_per_s: 10000
-timeline:
-  - {at_ms: 0, do: get_peers, peers: all}
-  - {at_ms: 500, do: search, peer: p0}
-  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-  - {at_ms: 1001, do: crash, peer: p0}
-checks:
-  - download_integrity
-)");
+  const auto abandoned =
+      run_download(slow_network + discover_search_download + crash_p0_while_downloading);
   const auto& a = check_named(abandoned, "download_integrity");
   EXPECT_FALSE(a.passed);
   EXPECT_NE(a.violation.find("every requested download was abandoned by a crash"),
@@ -424,13 +411,7 @@ checks:
 }
 
 TEST(DownloadIntegrityChecker, SaysWhichHoldersSuppliedHowManyChunks) {
-  const auto r = run_text(download_base + R"(timeline:
-  - {at_ms: 0, do: get_peers, peers: all}
-  - {at_ms: 500, do: search, peer: p0}
-  - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
-)");
+  const auto r = run_download(discover_search_download);
   const auto& c = check_named(r, "download_integrity");
   ASSERT_TRUE(c.passed) << c.violation;
   // 5000 bytes at 256: 20 chunks, alternating between the two holders of the search row.
@@ -444,11 +425,9 @@ checks:
 }
 
 TEST(DownloadIntegrityChecker, SearchWithNoOnlinePeerIsNamedAsTheReason) {
-  const auto r = run_text(download_base + R"(timeline:
+  const auto r = run_download(R"(timeline:
   - {at_ms: 0, do: search, peer: p0}
   - {at_ms: 1000, do: download, peer: p0, file: f.bin}
-checks:
-  - download_integrity
 )");
   const auto& c = check_named(r, "download_integrity");
   EXPECT_FALSE(c.passed);
