@@ -12,6 +12,11 @@ checks), so these tests are about the class and its children, not about grading 
            say so, the run completes, no process and no temporary directory is left
   bad      bad class files: each one line `file:line:col: ...` on stderr and exit 2, nothing run
   shards   shards 1/2 and 2/2 merged equal the unsharded run (wall-clock fields aside)
+  real     GRADER is eachare-sim's real `grade` (the same binary in CTest) and FIXTURE (5th argument) the Python
+           EACHare fixture: a class of four on the ep3 discovery scenario — the correct fixture
+           passes, its ignore-bye mutant fails the table check after the BYE, a program that
+           never shows its menu and one that dies at once (SIGSEGV) fail the driver check; no
+           process and no temporary directory is left
 """
 
 import csv
@@ -27,7 +32,7 @@ import time
 
 SIM, GRADER, SCENARIOS, CASE = sys.argv[1:5]
 # Each case has its own ports, so CTest may run the cases at the same time.
-PORT_BASE = {"rows": 21000, "bad": 21500, "shards": 22000}[CASE]
+PORT_BASE = {"rows": 21000, "bad": 21500, "shards": 22000, "real": 23000}[CASE]
 
 PROGRAMS = {
     "pass.sh": 'echo "CHECK clock pass"; echo "CHECK table pass"\n',
@@ -276,10 +281,74 @@ def case_shards(root):
         fail("merge of a shard given twice: expected exit 2")
 
 
+def case_real(root):
+    fixture = sys.argv[5]
+    helptext = subprocess.run([GRADER, "grade", "--help"], capture_output=True, text=True).stdout
+    if not re.search(r"^\s*--impl\b", helptext, re.M):
+        print(f"SKIP: {GRADER} has no `grade --impl` (the grading command is not built in)")
+        sys.exit(77)
+    subs = os.path.join(root, "subs")
+    os.makedirs(subs)
+    pids = os.path.join(root, "hang.pids")
+    with open(os.path.join(subs, "mute.sh"), "w") as f:
+        f.write('#!/bin/sh\necho $$ >> "$HANG_PIDS"; exec sleep 1000\n')
+    with open(os.path.join(subs, "segv.sh"), "w") as f:
+        f.write("#!/bin/sh\nkill -SEGV $$\n")
+    for name in ("mute.sh", "segv.sh"):
+        os.chmod(os.path.join(subs, name), 0o755)
+    peer = f"/usr/bin/python3 {fixture} {{addr}} {{neighbours}} {{shared}} --ep 3"
+    class_file = os.path.join(root, "class.yaml")
+    with open(class_file, "w") as f:
+        f.write(f"""ep: 3
+students:
+  fixture: {{cmd: "{peer}"}}
+  ignores-bye: {{cmd: "{peer} --mutant ignore-bye"}}
+  mute: {{cmd: "./mute.sh {{addr}}", cwd: subs, env: {{HANG_PIDS: {pids}}}}}
+  segv: {{cmd: "./segv.sh {{addr}}", cwd: subs}}
+""")
+    tmp = os.path.join(root, "tmp")
+    os.mkdir(tmp)
+    env = dict(os.environ, TMPDIR=tmp)
+    out = os.path.join(root, "out")
+    p = run(["grade", "--class", class_file, "--grader", GRADER, "--out", out,
+             "--port-base", str(PORT_BASE),
+             "--jobs", "4", "--timeout", "240", os.path.join(SCENARIOS, "discovery.yaml")],
+            root, env)
+    if p.returncode != 1:
+        fail(f"expected exit 1 (some submissions did not pass), got {p.returncode}")
+    rows = read_csv(os.path.join(out, "class.csv"))
+    header, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    label = os.path.basename(SCENARIOS) + "/discovery: "
+    bye = label + "peer_state g @ 4500 ms"
+    driver = [c for c in header if c.startswith(label) and ": driver:" in c]
+    if bye not in header or len(driver) != 1:
+        fail(f"expected the columns {bye!r} and one driver check, got {header}")
+    want = {"fixture": "pass", "ignores-bye": "fail", "mute": "fail", "segv": "fail"}
+    got = {s: body[s]["result"] for s in body}
+    if got != want:
+        fail(f"results {got}, expected {want}")
+    if body["ignores-bye"][bye] != "FAIL":
+        fail(f"ignore-bye: {bye} is {body['ignores-bye'][bye]}, expected FAIL")
+    for s in ("mute", "segv"):
+        if body[s][driver[0]] != "FAIL":
+            fail(f"{s}: {driver[0]} is {body[s][driver[0]]}, expected FAIL")
+    for s in body:
+        if not os.path.isfile(os.path.join(out, s, os.path.basename(SCENARIOS) + "-discovery.json")):
+            fail(f"no grade report as evidence for {s}")
+    for pid in (int(x) for x in open(pids).read().split()):
+        if alive(pid):
+            fail(f"the mute program {pid} outlived the class run")
+    left = processes_mentioning(root)
+    if left:
+        fail("processes left behind: " + "; ".join(left))
+    if os.listdir(tmp):
+        fail(f"temporary directories left behind: {os.listdir(tmp)}")
+
+
 def main():
     root = tempfile.mkdtemp(prefix=f"eachare-class-test-{CASE}-")
     try:
-        {"rows": case_rows, "bad": case_bad, "shards": case_shards}[CASE](root)
+        {"rows": case_rows, "bad": case_bad, "shards": case_shards, "real": case_real}[CASE](root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print("ok")
