@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include "sim/scenario/markup.hpp"
+
 namespace eachare::cli {
 
 namespace {
@@ -25,31 +27,10 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+// Text in the HTML table: the reports' one escaper (control characters kept, as in the HTML
+// report's hover lines).
 std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return scenario::markup_escape(s, scenario::control_chars::keep);
 }
 
 // A relative path as an href: each byte outside a safe set percent-encoded.
