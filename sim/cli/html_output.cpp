@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "sim/scenario/markup.hpp"
+
 namespace eachare::sim_cli {
 
 namespace {
@@ -123,6 +125,26 @@ bool html_output::write(const std::string& title) {
   bytes_ = doc.size();
   seconds_ = render_seconds_ + std::chrono::duration<double>(wall::now() - t0).count();
   return ok;
+}
+
+bool write_summary_report(const std::string& path, const std::vector<scenario::report_entry>& runs,
+                          const std::string& sweep_text) {
+  const std::string note =
+      "No pictures: the JSON reports that merge joins carry no trace. Draw them with the replay "
+      "command and --report-html F, or with `eachare-sim report TRACE --report-html F` from a "
+      "shard's --trace file.";
+  std::vector<std::string> sections;
+  sections.reserve(runs.size());
+  for (const auto& e : runs) {
+    sections.push_back(scenario::html_summary_section(stable_entry_json(e), note));
+  }
+  if (!sweep_text.empty() && !sections.empty()) {
+    sections.front().insert(0,
+                            "<section class=\"sweep\"><h2>Sweep</h2>\n<pre class=\"lines\">" +
+                                scenario::markup_escape(sweep_text, scenario::control_chars::keep) +
+                                "</pre></section>\n");
+  }
+  return write_text(path, scenario::html_document("eachare-sim merge", sections));
 }
 
 int report_from_traces(const std::vector<std::string>& traces, const html_flags& f) {

@@ -79,6 +79,12 @@ class html_output {
   double seconds_ = 0;
 };
 
+// `eachare-sim merge REPORT.json... --report-html F`: the JSON reports hold no trace, so the file
+// has every run's summary (checks, figures, replay command) and, for a sweep, the sweep summary
+// `sweep_text` on top, but no pictures. False (and one line on stderr) when F cannot be written.
+bool write_summary_report(const std::string& path, const std::vector<scenario::report_entry>& runs,
+                          const std::string& sweep_text);
+
 // `eachare-sim report TRACE... --report-html F`: redraws the report from saved traces (each
 // scenario's header line, its events and its `{"result": ...}` line). Returns the exit code.
 int report_from_traces(const std::vector<std::string>& traces, const html_flags& f);

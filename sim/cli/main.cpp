@@ -565,12 +565,20 @@ struct merge_flags {
   std::vector<std::string> reports;
   std::string report_json;
   std::string report_junit;
+  std::string report_html;
   bool quiet = false;
   std::string out;  // class reports: where class.csv/.html/.json go
 };
 
 // `merge`: the shard reports of one sweep back into what the unsharded run prints and writes.
 int merge(const merge_flags& f) {
+  // The HTML report's file: checked before any report is read.
+  if (!f.report_html.empty()) {
+    if (const auto err = eachare::sim_cli::check_html_path(f.report_html); !err.empty()) {
+      std::cerr << err << '\n';
+      return exit_invalid;
+    }
+  }
   std::vector<scn::report_file> files;
   for (const auto& path : f.reports) {
     std::ifstream in(path, std::ios::binary);
@@ -584,6 +592,11 @@ int merge(const merge_flags& f) {
   }
   // The reports of a class's shards (`grade --class --shard`) merge into a class table.
   if (eachare::cli::is_class_report(files.front().text)) {
+    if (!f.report_html.empty()) {
+      std::cerr << "eachare-sim merge: --report-html is for run reports; class reports merge into "
+                   "--out DIR, class.html included\n";
+      return exit_invalid;
+    }
     return eachare::cli::merge_class(f.reports, f.out, f.quiet);
   }
   std::vector<std::string> errors;
@@ -597,6 +610,12 @@ int merge(const merge_flags& f) {
   for (auto& e : entries) e.program = f.program;
   for (const auto& e : entries) print_entry(std::cout, e, merged->sweep, f.quiet);
   print_summary(std::cout, entries, merged->sweep, f.quiet);
+  if (!f.report_html.empty() &&
+      !eachare::sim_cli::write_summary_report(
+          f.report_html, entries,
+          merged->sweep.swept() ? scn::sweep_summary(entries, merged->sweep) : std::string())) {
+    return exit_invalid;
+  }
   if (!f.report_json.empty() && !write_file(f.report_json, merged->json)) return exit_invalid;
   if (!f.report_junit.empty() &&
       !write_file(f.report_junit, scn::junit_report(entries, merged->sweep))) {
@@ -721,6 +740,9 @@ int main(int argc, char** argv) {
                         "write the merged JSON report to this file");
   merge_cmd->add_option("--report-junit", mflags.report_junit,
                         "write the merged JUnit XML report to this file");
+  merge_cmd->add_option("--report-html", mflags.report_html,
+                        "write an HTML report with every run's summary (checks, figures, replay "
+                        "command; no pictures: JSON reports carry no trace) to this file");
   merge_cmd->add_flag("-q,--quiet", mflags.quiet, "print only runs that did not go as expected");
   merge_cmd->add_option("--out", mflags.out,
                         "class reports (grade --class --shard): directory for the merged "

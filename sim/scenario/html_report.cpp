@@ -1487,31 +1487,15 @@ std::string picture_collector::state::chunk_charts() const {
   return o;
 }
 
-std::string picture_collector::state::section(const std::string& entry_json) const {
-  nlohmann::json e = nlohmann::json::parse(entry_json, nullptr, false);
-  if (!e.is_object()) e = nlohmann::json::object();
+namespace {
+
+// The opening of a scenario's <section> and its summary (result, run, messages, replay, checks)
+// from its JSON report entry `e`.
+std::string summary_html(const nlohmann::json& e) {
   auto str = [&](const char* k) {
     return e.contains(k) && e[k].is_string() ? e[k].get<std::string>() : std::string();
   };
-  violation_info v;
-  if (e.contains("checks") && e["checks"].is_array()) {
-    for (const auto& c : e["checks"]) {
-      if (c.value("passed", true)) continue;
-      v.any = true;
-      v.check = c.value("name", "");
-      v.text = c.value("violation", "");
-      if (c.contains("violation_time_ms")) {
-        v.t = static_cast<std::int64_t>(std::llround(c["violation_time_ms"].get<double>() * 1e6));
-      }
-      if (c.contains("violation_nodes")) {
-        for (const auto& n : c["violation_nodes"]) v.nodes.push_back(n.get<std::uint32_t>());
-      }
-      v.message_id = c.value("violation_message_id", std::uint64_t{0});
-      break;
-    }
-  }
   const std::string name = str("name");
-  shown_end = static_cast<std::int64_t>(std::llround(e.value("virtual_time_ms", 0.0) * 1e6));
   std::string o = "<section class=\"scenario\" id=\"" + esc(name) + "\" data-ok=\"" +
                   (e.value("ok", true) ? "true" : "false") + "\">\n<h2>" + esc(name) + "</h2>\n";
   // 1. Summary.
@@ -1566,6 +1550,38 @@ std::string picture_collector::state::section(const std::string& entry_json) con
   } else {
     o += "<p class=\"note\">This trace has no result line: checks unknown.</p>\n";
   }
+  return o;
+}
+
+nlohmann::json parse_entry(const std::string& entry_json) {
+  nlohmann::json e = nlohmann::json::parse(entry_json, nullptr, false);
+  if (!e.is_object()) e = nlohmann::json::object();
+  return e;
+}
+
+}  // namespace
+
+std::string picture_collector::state::section(const std::string& entry_json) const {
+  const nlohmann::json e = parse_entry(entry_json);
+  violation_info v;
+  if (e.contains("checks") && e["checks"].is_array()) {
+    for (const auto& c : e["checks"]) {
+      if (c.value("passed", true)) continue;
+      v.any = true;
+      v.check = c.value("name", "");
+      v.text = c.value("violation", "");
+      if (c.contains("violation_time_ms")) {
+        v.t = static_cast<std::int64_t>(std::llround(c["violation_time_ms"].get<double>() * 1e6));
+      }
+      if (c.contains("violation_nodes")) {
+        for (const auto& n : c["violation_nodes"]) v.nodes.push_back(n.get<std::uint32_t>());
+      }
+      v.message_id = c.value("violation_message_id", std::uint64_t{0});
+      break;
+    }
+  }
+  shown_end = static_cast<std::int64_t>(std::llround(e.value("virtual_time_ms", 0.0) * 1e6));
+  std::string o = summary_html(e);
   // 2. Space-time diagram.
   std::string note;
   diagram_spec d;
@@ -1643,6 +1659,11 @@ std::string picture_collector::state::section(const std::string& entry_json) con
 
 std::string picture_collector::html_section(const std::string& entry_json) const {
   return s_->section(entry_json);
+}
+
+std::string html_summary_section(const std::string& entry_json, const std::string& note) {
+  return summary_html(parse_entry(entry_json)) + "<p class=\"note\">" + esc(note) +
+         "</p>\n</section>\n";
 }
 
 std::string html_document(const std::string& title, const std::vector<std::string>& sections) {

@@ -62,6 +62,11 @@ class picture_collector {
   std::unique_ptr<state> s_;
 };
 
+// A scenario's <section> with its summary only, for when there is no trace to draw from
+// (`eachare-sim merge` joins JSON reports): `entry_json` as for html_section, `note` (plain text)
+// under the summary.
+std::string html_summary_section(const std::string& entry_json, const std::string& note);
+
 // The whole document around the sections (title, style, script, table of contents).
 std::string html_document(const std::string& title, const std::vector<std::string>& sections);
 

@@ -37,9 +37,17 @@ expect_one_line_exit_2 "unwritable file" "$out" $rc
 printf '%s\n' "$out" | grep -q "cannot write $tmp/ro.html" || fail "unwritable file: wrong message"
 [ "$(cat "$tmp/ro.html")" = keep ] || fail "unwritable file: its content changed"
 
-# `report` with a missing directory too.
+# `report` with a missing directory, a directory and an unwritable file too: refused before the
+# (missing) trace would be read.
 out=$("$sim" report "$tmp/none.jsonl" --report-html "$tmp/no/r.html" 2>&1); rc=$?
 expect_one_line_exit_2 "report, missing directory" "$out" $rc
+printf '%s\n' "$out" | grep -q "no directory $tmp/no" || fail "report, missing directory: wrong message"
+out=$("$sim" report "$tmp/none.jsonl" --report-html "$tmp" 2>&1); rc=$?
+expect_one_line_exit_2 "report, directory" "$out" $rc
+out=$($as "$sim" report "$tmp/none.jsonl" --report-html "$tmp/ro.html" 2>&1); rc=$?
+expect_one_line_exit_2 "report, unwritable file" "$out" $rc
+printf '%s\n' "$out" | grep -q "cannot write $tmp/ro.html" || fail "report, unwritable file: wrong message"
+[ "$(cat "$tmp/ro.html")" = keep ] || fail "report, unwritable file: its content changed"
 
 # A good run writes the report; a redraw from its trace is the same file.
 "$sim" run --quiet --report-html "$tmp/run.html" --trace "$tmp/t.jsonl" "$scenario" >/dev/null 2>&1
