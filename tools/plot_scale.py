@@ -2,7 +2,7 @@
 """Draws the scale runs: peak RSS and wall time against the number of peers (matplotlib).
 
 Usage: tools/plot_scale.py SCALE.csv OUT.svg|OUT.png
-SCALE.csv is what tools/scale_csv.sh writes: a header `program,peers,wall_s,peak_rss_mib,load1`
+SCALE.csv is what tools/scale_csv.sh writes: a header `program,peers,wall_s,peak_rss_mib,load1,result`
 and one row per run of bench/scale_hello_bye or bench/scale_discovery at one size. Two panels,
 log-log, one line per program. The output format follows the file's extension. Needs Debian's
 python3-matplotlib (/usr/bin/python3; tools/deps.sh).
