@@ -234,10 +234,8 @@ std::vector<search_entry> menu_driver::parse_search(std::size_t from, std::size_
   return rows;
 }
 
-step_outcome menu_driver::search(std::vector<search_entry>* rows) {
-  step_outcome out;
-  out.first_line = cursor_;
-  if (!type("4", out)) return out;
+std::optional<std::size_t> menu_driver::open_search(step_outcome& out) {
+  if (!type("4", out)) return std::nullopt;
   const auto ask = wait_for(cursor_, bounds_.download, [](std::string_view l) {
     return trim(l) == "Digite o numero do arquivo para fazer o download:";
   });
@@ -246,8 +244,15 @@ step_outcome menu_driver::search(std::vector<search_entry>* rows) {
          "option 4 printed no \"Digite o numero do arquivo para fazer o download:\" within "
          "the download bound of " +
              ms(bounds_.download));
-    return out;
   }
+  return ask;
+}
+
+step_outcome menu_driver::search(std::vector<search_entry>* rows) {
+  step_outcome out;
+  out.first_line = cursor_;
+  const auto ask = open_search(out);
+  if (!ask) return out;
   if (rows != nullptr) *rows = parse_search(out.first_line, *ask);
   const auto from = *ask + 1;
   if (!type("0", out)) return out;
@@ -259,17 +264,8 @@ step_outcome menu_driver::download(const std::string& name, std::optional<std::u
                                    std::vector<search_entry>* rows) {
   step_outcome out;
   out.first_line = cursor_;
-  if (!type("4", out)) return out;
-  const auto ask = wait_for(cursor_, bounds_.download, [](std::string_view l) {
-    return trim(l) == "Digite o numero do arquivo para fazer o download:";
-  });
-  if (!ask) {
-    fail(out,
-         "option 4 printed no \"Digite o numero do arquivo para fazer o download:\" within "
-         "the download bound of " +
-             ms(bounds_.download));
-    return out;
-  }
+  const auto ask = open_search(out);
+  if (!ask) return out;
   std::size_t k = 0;
   const auto table = parse_search(out.first_line, *ask);
   for (const auto& r : table) {

@@ -85,6 +85,9 @@ class menu_driver {
  private:
   // 1, and the listing up to its prompt (the number is still to be typed).
   step_outcome open_peer_list(std::vector<listed_peer>* rows);
+  // 4, and the search table up to its "Digite o numero do arquivo" line (its index; nullopt, with
+  // `out` failed, when it did not come within the download bound). Shared by search and download.
+  std::optional<std::size_t> open_search(step_outcome& out);
   bool type(const std::string& text, step_outcome& out);
   // Waits for the menu drawn at or after `from`; `bound_name` names the bound in errors.
   bool wait_menu(std::size_t from, std::chrono::milliseconds bound, const char* bound_name,

@@ -42,7 +42,28 @@ std::string real_world::map_address(const std::string& address) {
   if (options_.ports_auto) {
     // A free port now: bind port 0 and keep the number (the listener binds it again at start;
     // SO_REUSEADDR lets it, and nobody else is likely to take it in between).
-    for (int attempt = 0; attempt < 100 && used.empty(); ++attempt) {
+    const bool ranged = options_.port_lo != 0;
+    if (ranged) {
+      // The next port of the range nobody listens on (a bind succeeds), in order.
+      for (std::uint32_t port = options_.port_lo; port <= options_.port_hi && used.empty();
+           ++port) {
+        const auto p = static_cast<std::uint16_t>(port);
+        if (ports_taken_.count(p) != 0) continue;
+        boost::asio::ip::tcp::acceptor probe(io_);
+        boost::system::error_code ec;
+        probe.open(boost::asio::ip::tcp::v4(), ec);
+        if (!ec) probe.bind({boost::asio::ip::make_address_v4("127.0.0.1"), p}, ec);
+        if (ec) continue;
+        ports_taken_.insert(p);
+        used = "127.0.0.1:" + std::to_string(p);
+      }
+      if (used.empty()) {
+        throw std::runtime_error("no free port left in the range " +
+                                 std::to_string(options_.port_lo) + "-" +
+                                 std::to_string(options_.port_hi));
+      }
+    }
+    for (int attempt = 0; !ranged && attempt < 100 && used.empty(); ++attempt) {
       boost::asio::ip::tcp::acceptor probe(io_);
       boost::system::error_code ec;
       probe.open(boost::asio::ip::tcp::v4(), ec);

@@ -56,6 +56,11 @@ struct real_world_options {
   // 127.0.0.1 and a free port chosen now; false: addresses are used as written and must be
   // 127.0.0.1 (or `localhost`).
   bool ports_auto = false;
+  // With ports_auto: choose only ports in [port_lo, port_hi] (0, 0: any free port the kernel
+  // gives). Processes run side by side (grade --class) get disjoint ranges, so they never pick
+  // the same port between choosing it and listening on it.
+  std::uint16_t port_lo = 0;
+  std::uint16_t port_hi = 0;
   // Called with (scenario address, address used) for every address, once, as it is mapped.
   std::function<void(const std::string& from, const std::string& to)> on_address;
   // External programs: returns a peer_host for a peer that is not ours, nullptr for our own.

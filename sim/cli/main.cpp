@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/grade.hpp"
 #include "sim/cli/grade_class.hpp"
 #include "sim/cli/html_output.hpp"
 #include "sim/cli/ordered_pool.hpp"
@@ -106,6 +107,7 @@ struct run_flags {
   bool real = false;
   bool compare_sim = false;
   std::string ports = "fixed";
+  std::string port_range;  // --port-range LO-HI
   double time_scale = 1.0;
   eachare::sim_cli::html_flags html;  // --report-html, --diagram-peers
 };
@@ -278,6 +280,15 @@ int run(const run_flags& f) {
     return exit_invalid;
   }
   const bool real_time = f.real || f.compare_sim;
+  std::uint16_t port_lo = 0;
+  std::uint16_t port_hi = 0;
+  if (!f.port_range.empty()) {
+    std::string range_error;
+    if (!eachare::cli::parse_port_range(f.port_range, port_lo, port_hi, range_error)) {
+      std::cerr << "eachare-sim: " << range_error << '\n';
+      return exit_invalid;
+    }
+  }
   if (real_time && f.check_determinism) {
     std::cerr << "eachare-sim: --check-determinism is for virtual time only (real time is not "
                  "deterministic)\n";
@@ -438,6 +449,8 @@ int run(const run_flags& f) {
       eachare::cli::real_flags rf;
       rf.ports_auto = f.ports == "auto";
       rf.time_scale = f.time_scale;
+      rf.port_lo = port_lo;
+      rf.port_hi = port_hi;
       if (!f.quiet) rf.address_map = &addresses;
       options.make_world = eachare::cli::real_world_factory(rf);
       options.collect_outcome = f.compare_sim;
@@ -687,6 +700,9 @@ int main(int argc, char** argv) {
                    "real time: `fixed` listens on the scenario's addresses (127.0.0.1 only); "
                    "`auto` maps every address to a free port and prints the map")
       ->default_str("fixed");
+  run_cmd->add_option("--port-range", flags.port_range,
+                      "real time with --ports auto: choose ports only in LO-HI (e.g. 20000-20999), "
+                      "so processes run side by side never pick the same port");
   run_cmd
       ->add_option("--time-scale", flags.time_scale,
                    "real time: wall-clock ms per scenario ms (0.1 plays 30 s in 3 s; delays, "
@@ -748,17 +764,60 @@ int main(int argc, char** argv) {
                         "class reports (grade --class --shard): directory for the merged "
                         "class.csv, class.html and class.json (default: the first report's)");
 
+  eachare::grading::grade_flags gflags;
+  gflags.program = flags.program;
+  auto* grade_cmd = app.add_subcommand(
+      "grade",
+      "put an external EACHare program through the grading set over real loopback sockets and "
+      "print its grade sheet (docs/grading.md); --class: a whole class at once");
+  grade_cmd->add_option(
+      "--impl", gflags.impl,
+      "the program's command template; {addr} (required), {neighbours} and "
+      "{shared} are filled in per peer, e.g. 'python3 peer.py {addr} {neighbours} "
+      "{shared}' (required unless --class)");
+  grade_cmd->add_option("--cwd", gflags.cwd, "the program's working directory (default: ours)");
+  grade_cmd->add_option("--ep", gflags.ep, "grading set scenarios/grading/ep<N>/ when no FILE")
+      ->check(CLI::Range(1, 3))
+      ->default_str("3");
+  grade_cmd->add_option("FILE", gflags.files,
+                        "scenario files instead of the grading set (peers with graded: true run "
+                        "the program)");
+  grade_cmd->add_option("--report-json", gflags.report_json,
+                        "write the JSON report (run's shape plus \"implementation\", \"grade\", "
+                        "\"errors\") to this file");
+  grade_cmd->add_option("--report-junit", gflags.report_junit,
+                        "write a JUnit XML report (one testcase per check) to this file");
+  eachare::sim_cli::add_html_flags(grade_cmd, gflags.html);
+  grade_cmd->add_flag("--keep", gflags.keep,
+                      "keep the temporary directories (neighbours files, shared directories) and "
+                      "print where they are");
+  grade_cmd->add_flag("--pipes", gflags.pipes,
+                      "give the program pipes instead of a pseudo-terminal");
+  grade_cmd
+      ->add_option(
+          "--ports", gflags.ports,
+          "`auto` (default) gives every peer a free 127.0.0.1 port we choose; `fixed` uses "
+          "the scenario's addresses")
+      ->default_str("auto");
+  grade_cmd->add_option("--port-range", gflags.port_range,
+                        "with --ports auto: choose ports only in LO-HI (disjoint ranges keep "
+                        "grades run side by side apart)");
+  grade_cmd
+      ->add_option("--bound-scale", gflags.bound_scale,
+                   "multiply every wait bound of the menu driver (startup 10 s, step 20 s, "
+                   "download 60 s, stdin 5 s, exit 10 s) by this factor")
+      ->check(CLI::PositiveNumber)
+      ->default_str("1");
+  grade_cmd->add_flag("-q,--quiet", gflags.quiet,
+                      "print only the scenarios that failed and the grade table");
   // `grade --class`: a whole class of submissions (sim/cli/grade_class.hpp, docs/scenarios.md).
   eachare::cli::class_flags cflags;
   cflags.program = flags.program;
-  auto* grade_cmd = app.add_subcommand(
-      "grade", "grade EACHare programs over real sockets on the grading set (--class: a class)");
-  grade_cmd->add_option("FILE", cflags.files,
-                        "scenario files (default: scenarios/grading/ep<N>/*.yaml)");
-  grade_cmd->add_option("--ep", cflags.ep, "the part graded: 1, 2 or 3")->check(CLI::Range(1, 3));
-  grade_cmd->add_flag("--keep", cflags.keep, "keep the temporary directories");
-  grade_cmd->add_flag("-q,--quiet", cflags.quiet, "print only what did not pass");
   eachare::cli::add_class_flags(grade_cmd, cflags);
+  grade_cmd->footer(
+      "Exit codes: 0 every check passed; 1 some check failed; 2 bad input (a template without "
+      "{addr}, a scenario file that does not load, a bad flag, an unwritable report).\n"
+      "Grading: docs/grading.md; scenario keys: docs/scenarios.md");
 
   std::vector<std::string> validate_files;
   std::uint64_t validate_max_bytes = scn::default_max_scenario_bytes;
@@ -803,11 +862,18 @@ int main(int argc, char** argv) {
   if (*report_cmd) return eachare::sim_cli::report_from_traces(report_traces, report_html);
   if (*merge_cmd) return merge(mflags);
   if (*grade_cmd) {
-    if (cflags.class_file.empty()) {
-      std::cerr << "eachare-sim grade: give --class FILE\n";
+    if (!cflags.class_file.empty()) {
+      cflags.files = gflags.files;
+      cflags.keep = gflags.keep;
+      cflags.quiet = gflags.quiet;
+      if (grade_cmd->get_option("--ep")->count() > 0) cflags.ep = gflags.ep;
+      return eachare::cli::run_class(cflags);
+    }
+    if (gflags.impl.empty()) {
+      std::cerr << "eachare-sim grade: give --impl 'TEMPLATE' (or --class FILE)\n";
       return exit_invalid;
     }
-    return eachare::cli::run_class(cflags);
+    return eachare::grading::grade(gflags);
   }
   return exit_invalid;
 }

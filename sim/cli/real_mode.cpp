@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <string>
 
 #include "real/world/real_world.hpp"
 
@@ -14,6 +15,8 @@ scenario::world_factory real_world_factory(const real_flags& flags) {
     o.network = setup.network;
     o.time_scale = flags.time_scale;
     o.ports_auto = flags.ports_auto;
+    o.port_lo = flags.port_lo;
+    o.port_hi = flags.port_hi;
     if (flags.address_map != nullptr && flags.ports_auto) {
       // Scenario address -> peer name, so the map reads "p3 127.0.0.1:9003 -> 127.0.0.1:41234".
       std::map<std::string, std::string> names;
@@ -27,6 +30,28 @@ scenario::world_factory real_world_factory(const real_flags& flags) {
     }
     return std::make_unique<real::real_world>(std::move(o));
   };
+}
+
+bool parse_port_range(const std::string& text, std::uint16_t& lo, std::uint16_t& hi,
+                      std::string& error) {
+  const auto dash = text.find('-');
+  unsigned long a = 0;
+  unsigned long b = 0;
+  bool ok = dash != std::string::npos && dash > 0 && dash + 1 < text.size() &&
+            text.find_first_not_of("0123456789-") == std::string::npos &&
+            text.find('-', dash + 1) == std::string::npos && dash <= 5 && text.size() - dash <= 6;
+  if (ok) {
+    a = std::stoul(text.substr(0, dash));
+    b = std::stoul(text.substr(dash + 1));
+    ok = a >= 1 && a <= b && b <= 65535;
+  }
+  if (!ok) {
+    error = "--port-range expects LO-HI with 1 <= LO <= HI <= 65535, got '" + text + "'";
+    return false;
+  }
+  lo = static_cast<std::uint16_t>(a);
+  hi = static_cast<std::uint16_t>(b);
+  return true;
 }
 
 namespace {

@@ -855,12 +855,68 @@ class reader {
     if (n.IsNull()) return;
     const auto m = mapping(n, "network", network_key_names);
     const auto p = network_keys(m);
+    refuse_external_link_faults(p, s, n);
     if (p.delay) s.network.delay = *p.delay;
     if (p.drop_probability) s.network.drop_probability = *p.drop_probability;
     if (p.duplicate_probability) s.network.duplicate_probability = *p.duplicate_probability;
     if (p.reorder_jitter) s.network.reorder_jitter = *p.reorder_jitter;
     if (p.bandwidth_bytes_per_s) s.network.bandwidth_bytes_per_s = *p.bandwidth_bytes_per_s;
     if (p.timeout) s.network.timeout = *p.timeout;
+  }
+
+  // Peers run by an external program (`impl:`, or `graded: true`, which `grade` runs as one).
+  static bool external(const scenario& s, peer_index p) {
+    return s.peers[p].impl.has_value() || s.peers[p].graded;
+  }
+
+  // Lines between two external programs never cross our fault layer (it sits on our peers'
+  // sending and accepting sides), so a fault that could act on such a link is refused.
+  void refuse_external_cut(const step& st, const scenario& s, const YAML::Node& at) const {
+    auto refuse = [&](peer_index a, peer_index b) {
+      fail(at, "a partition between '" + s.peers[a].name + "' and '" + s.peers[b].name +
+                   "', both external programs (impl: or graded: true), cannot be applied: "
+                   "faults act only on our peers' side of a link");
+    };
+    if (!st.groups.empty()) {
+      for (std::size_t i = 0; i < st.groups.size(); ++i) {
+        for (std::size_t j = i + 1; j < st.groups.size(); ++j) {
+          for (auto a : st.groups[i]) {
+            for (auto b : st.groups[j]) {
+              if (external(s, a) && external(s, b)) refuse(a, b);
+            }
+          }
+        }
+      }
+      return;
+    }
+    for (auto a : st.from) {
+      for (auto b : st.to) {
+        if (a != b && external(s, a) && external(s, b)) refuse(a, b);
+      }
+    }
+  }
+
+  // Drop, duplicate, delay, jitter and bandwidth act on every link, so with two external programs
+  // in the scenario they would act on the link between them too.
+  void refuse_external_link_faults(const network_patch& p, const scenario& s,
+                                   const YAML::Node& at) const {
+    std::vector<peer_index> ext;
+    for (peer_index i = 0; i < s.peers.size() && ext.size() < 2; ++i) {
+      if (external(s, i)) ext.push_back(i);
+    }
+    if (ext.size() < 2) return;
+    const char* what = p.delay                                         ? "delay"
+                       : p.drop_probability && *p.drop_probability > 0 ? "drop_probability"
+                       : p.duplicate_probability && *p.duplicate_probability > 0
+                           ? "duplicate_probability"
+                       : p.reorder_jitter && p.reorder_jitter->count() > 0   ? "reorder_jitter"
+                       : p.bandwidth_bytes_per_s && *p.bandwidth_bytes_per_s ? "bandwidth"
+                                                                             : nullptr;
+    if (what == nullptr) return;
+    fail(at, std::string("'") + what + "' would act on the link between '" + s.peers[ext[0]].name +
+                 "' and '" + s.peers[ext[1]].name +
+                 "', both external programs (impl: or graded: true), and cannot be applied there: "
+                 "faults act only on our peers' side of a link");
   }
 
   static std::optional<action> action_of(const std::string& w) {
@@ -1032,12 +1088,14 @@ class reader {
           st.to = selector(to->value, s, "to");
           if (oneway) st.oneway = boolean(oneway->value, "oneway");
         }
+        refuse_external_cut(st, s, g ? g->value : from->value);
         break;
       }
       case action::heal:
         break;
       case action::set_network:
         st.network = network_keys(m);
+        refuse_external_link_faults(st.network, s, item);
         break;
       case action::inject: {
         st.to = selector(require(m, item, "to", ctx).value, s, "to");

@@ -236,6 +236,35 @@ TEST(ScenarioLoaderErrors, ImplementationWithoutAddrOrUnknownImpl) {
       "t.yaml:4:6: missing required key 'cmd' in implementation 'x'");
 }
 
+TEST(ScenarioLoaderErrors, FaultOnALinkBetweenTwoExternalProgramsIsRefusedWithItsPlace) {
+  const std::string two_external =
+      "name: t\nduration_ms: 1000\nimplementations:\n  x: {cmd: [p, \"{addr}\"]}\n"
+      "peers:\n  - {name: g, graded: true}\n  - {name: h, impl: x}\n  - {name: a}\n";
+  EXPECT_EQ(
+      error_of(two_external + "timeline:\n  - {at_ms: 1, do: partition, groups: [[g], [h, a]]}\n"),
+      "t.yaml:10:39: a partition between 'g' and 'h', both external programs (impl: or "
+      "graded: true), cannot be applied: faults act only on our peers' side of a link");
+  EXPECT_EQ(error_of(two_external + "timeline:\n  - {at_ms: 1, do: partition, from: [h], to: [g], "
+                                    "oneway: true}\n"),
+            "t.yaml:10:37: a partition between 'h' and 'g', both external programs (impl: or "
+            "graded: true), cannot be applied: faults act only on our peers' side of a link");
+  EXPECT_EQ(error_of(two_external + "network: {drop_probability: 0.1}\n"),
+            "t.yaml:9:10: 'drop_probability' would act on the link between 'g' and 'h', both "
+            "external programs (impl: or graded: true), and cannot be applied there: faults act "
+            "only on our peers' side of a link");
+  EXPECT_EQ(
+      error_of(two_external +
+               "timeline:\n  - {at_ms: 1, do: set_network, delay: {dist: constant, ms: 5}}\n"),
+      "t.yaml:10:5: 'delay' would act on the link between 'g' and 'h', both external "
+      "programs (impl: or graded: true), and cannot be applied there: faults act only on "
+      "our peers' side of a link");
+  // A fault between an external program and our peer acts on our side: accepted.
+  EXPECT_NO_THROW(load_string(two_external +
+                                  "timeline:\n  - {at_ms: 1, do: partition, groups: [[g, h], "
+                                  "[a]]}\n",
+                              "t.yaml"));
+}
+
 TEST(ScenarioLoaderErrors, YamlSyntaxError) {
   EXPECT_EQ(error_of("name: x\nduration_ms: 1000\npeers: {count: 3\n"),
             "t.yaml:4:1: invalid YAML: end of map flow not found");

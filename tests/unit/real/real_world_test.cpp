@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -217,6 +218,71 @@ checks:
   ASSERT_EQ(r.outcome.size(), 3u);
   ASSERT_EQ(r.outcome[0].files.size(), 1u);
   EXPECT_EQ(r.outcome[0].files[0], r.outcome[1].files[0]);
+}
+
+}  // namespace
+}  // namespace eachare::real
+
+namespace eachare::real {
+namespace {
+
+// --port-range: every address is mapped into the range, each to its own port, and the first port
+// in use is skipped; an exhausted range is one clear error.
+TEST(RealWorldPorts, AutoPortsStayInTheGivenRangeAndSkipAPortInUse) {
+  // A port of the range someone else already listens on.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io);
+  taken.open(boost::asio::ip::tcp::v4());
+  taken.bind({boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+  taken.listen();
+  const auto busy = taken.local_endpoint().port();
+  // A range that starts at the busy port (the kernel gave it, so the next few are likely free;
+  // the test only needs the busy one skipped and the rest inside the range).
+  real_world_options o;
+  o.ports_auto = true;
+  o.port_lo = busy;
+  o.port_hi = static_cast<std::uint16_t>(busy + 40);
+  std::vector<std::string> used;
+  o.on_address = [&](const std::string&, const std::string& to) { used.push_back(to); };
+  real_world w(o);
+  sim::peer_spec a;
+  a.name = "a";
+  a.address = "127.0.0.1:9101";
+  a.neighbours = {"127.0.0.1:9102", "127.0.0.1:9103"};
+  w.add_peer(a);
+  ASSERT_EQ(used.size(), 3u);
+  std::set<std::uint16_t> ports;
+  for (const auto& u : used) {
+    const auto port = static_cast<std::uint16_t>(std::stoul(u.substr(u.rfind(':') + 1)));
+    EXPECT_GT(port, busy) << u;
+    EXPECT_LE(port, o.port_hi) << u;
+    ports.insert(port);
+  }
+  EXPECT_EQ(ports.size(), 3u);
+}
+
+TEST(RealWorldPorts, AnExhaustedRangeIsOneClearError) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io);
+  taken.open(boost::asio::ip::tcp::v4());
+  taken.bind({boost::asio::ip::make_address_v4("127.0.0.1"), 0});
+  taken.listen();
+  const auto busy = taken.local_endpoint().port();
+  real_world_options o;
+  o.ports_auto = true;
+  o.port_lo = busy;
+  o.port_hi = busy;
+  real_world w(o);
+  sim::peer_spec a;
+  a.name = "a";
+  a.address = "127.0.0.1:9101";
+  try {
+    w.add_peer(a);
+    FAIL() << "expected an error for a range with no free port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "no free port left in the range " + std::to_string(busy) +
+                                         "-" + std::to_string(busy));
+  }
 }
 
 }  // namespace
