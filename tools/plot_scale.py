@@ -15,7 +15,9 @@ NAMES = {"scale_hello_bye": "HELLO then BYE (ring)", "scale_discovery": "gossip 
 
 
 def load(path):
+    """({program: [(peers, wall_s, peak_rss_mib)]}, [1-minute load average of each run])."""
     runs = {}
+    loads = []
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = {"program", "peers", "wall_s", "peak_rss_mib"} - set(reader.fieldnames or [])
@@ -24,9 +26,11 @@ def load(path):
         for row in reader:
             runs.setdefault(row["program"], []).append(
                 (int(row["peers"]), float(row["wall_s"]), float(row["peak_rss_mib"])))
+            if row.get("load1"):
+                loads.append(float(row["load1"]))
     for rows in runs.values():
         rows.sort()
-    return runs
+    return runs, loads
 
 
 def main(argv):
@@ -34,7 +38,7 @@ def main(argv):
         print("usage: plot_scale.py SCALE.csv OUT.svg|OUT.png", file=sys.stderr)
         return 2
     try:
-        runs = load(argv[1])
+        runs, loads = load(argv[1])
     except (OSError, ValueError, KeyError) as e:
         print(f"plot_scale.py: {e}", file=sys.stderr)
         return 1
@@ -55,7 +59,7 @@ def main(argv):
         for n, w, m in rows:
             rss.annotate(f"{m:.0f}", (n, m), textcoords="offset points", xytext=(4, -11),
                          fontsize=8)
-            wall.annotate(f"{w:.2g}", (n, w), textcoords="offset points", xytext=(4, -11),
+            wall.annotate(f"{w:.3g}", (n, w), textcoords="offset points", xytext=(4, -11),
                           fontsize=8)
     rss.axhline(1024, color="#999", linestyle="--", linewidth=1, label="1 GiB target")
     for ax, title, unit in ((rss, "Peak RSS", "MiB"), (wall, "Wall time", "s")):
@@ -66,7 +70,13 @@ def main(argv):
         ax.set_ylabel(unit)
         ax.grid(True, which="both", color="#eee")
         ax.legend(fontsize=8, loc="best")
-    fig.tight_layout()
+    if loads:
+        # Wall time depends on the machine's load; say what it was.
+        fig.text(0.01, 0.01, f"load average during the runs: {min(loads):.1f} to {max(loads):.1f}",
+                 fontsize=8, color="#666")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    else:
+        fig.tight_layout()
     fig.savefig(argv[2], metadata={"Date": None} if argv[2].endswith(".svg") else None)
     plt.close(fig)
     for program, rows in sorted(runs.items()):
