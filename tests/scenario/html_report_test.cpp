@@ -13,6 +13,7 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/runner.hpp"
+#include "tests/scenario/shared_scenarios.hpp"
 
 namespace eachare::scenario {
 namespace {
@@ -137,18 +138,7 @@ TEST(HtmlReport, ConvergencePlotIsFullExactlyWhenTheWorldSaysConverged) {
 }
 
 TEST(HtmlReport, FailingWindowHighlightsTheViolatingReceiveAndListsItsPast) {
-  const auto d = draw(R"(name: mixed
-duration_ms: 3000
-peers:
-  - {name: a, address: "127.0.0.1:6000", neighbors: [b]}
-  - {name: b, address: "127.0.0.1:6001", neighbors: [a]}
-  - {name: old, address: "127.0.0.1:6002", ep: 1}
-timeline:
-  - {at_ms: 0, every_ms: 10, until_ms: 50, do: hello, peer: a, to: b}
-  - {at_ms: 500, do: hello, peer: a, to: old}
-checks:
-  - lamport_order
-)");
+  const auto d = draw(testing::ep1_peer_in_ep3_network);
   const auto window = svg(d.live, "window");
   ASSERT_FALSE(window.empty());
   EXPECT_EQ(count(window, "class=\"msg delivered violation\" data-id=\"7\""), 1u);

@@ -10,6 +10,7 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/world.hpp"
+#include "tests/scenario/shared_scenarios.hpp"
 
 namespace eachare::scenario {
 namespace {
@@ -185,18 +186,7 @@ TEST(ScenarioRunner, ConsoleSinkGetsTheConsoleLinesOfTheChosenPeersOnly) {
 }
 
 TEST(LamportOrderChecker, CatchesAnEp1PeerInAnEp3Scenario) {
-  const auto r = run_text(R"(name: mixed
-duration_ms: 3000
-peers:
-  - {name: a, address: "127.0.0.1:6000", neighbors: [b]}
-  - {name: b, address: "127.0.0.1:6001", neighbors: [a]}
-  - {name: old, address: "127.0.0.1:6002", ep: 1}
-timeline:
-  - {at_ms: 0, every_ms: 10, until_ms: 50, do: hello, peer: a, to: b}
-  - {at_ms: 500, do: hello, peer: a, to: old}
-checks:
-  - lamport_order
-)");
+  const auto r = run_text(testing::ep1_peer_in_ep3_network);
   const auto& c = check_named(r, "lamport_order");
   EXPECT_FALSE(c.passed);
   ASSERT_TRUE(c.violation_time);
