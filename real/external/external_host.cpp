@@ -79,6 +79,8 @@ external_host::~external_host() {
     e.console = std::move(console_);
     e.failures = std::move(failures_);
     e.steps = std::move(steps_);
+    e.shared = shared_;
+    e.seed = world_.options().seed;
     setup_.on_done(std::move(e));
   }
 }

@@ -37,6 +37,8 @@ struct peer_evidence {
   std::vector<console_line> console;
   std::vector<peer_failure> failures;
   std::vector<step_record> steps;
+  std::filesystem::path shared;  // its (last incarnation's) shared directory, still on disk
+  std::uint64_t seed = 1;        // the world's seed: the files' contents
 };
 
 struct host_setup {

@@ -19,6 +19,7 @@
 #include "real/external/workspace.hpp"
 #include "real/world/real_world.hpp"
 #include "sim/cli/real_mode.hpp"
+#include "sim/memory_file_store.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/runner.hpp"
@@ -146,6 +147,56 @@ ext::grade_check stats_check(const ext::peer_evidence& e) {
   if (!shown || c.examined == 0) {
     c.observable = false;
     c.note = "not observable: no statistics shown after a finished download in this scenario";
+  }
+  return c;
+}
+
+// Each download the program said it finished left the source's bytes in its shared directory;
+// a violation quotes the console line that announced it.
+ext::grade_check downloads_check(const ext::peer_evidence& e) {
+  ext::grade_check c{"downloads: the file on disk is the source's", true, 0, {}, {}};
+  for (const auto& s : e.steps) {
+    if (s.step.what != ext::menu_step::kind::download || !s.outcome.ok) continue;
+    std::optional<std::uint64_t> size = s.step.size;
+    for (const auto& row : s.search) {
+      if (!size && row.name == s.step.file) size = row.size;
+    }
+    if (!size) continue;
+    // The line that announced it: within the step's console lines.
+    const std::string done = "Download do arquivo " + s.step.file + " finalizado.";
+    std::optional<std::size_t> at;
+    for (std::size_t i = 0; i < e.console.size(); ++i) {
+      if (e.console[i].time < s.started) continue;
+      if (e.console[i].text.find(done) != std::string::npos) {
+        at = i;
+        break;
+      }
+    }
+    if (!at) continue;
+    ++c.examined;
+    const auto quote = ext::quote_console(e.console[*at], *at);
+    std::ifstream in(e.shared / s.step.file, std::ios::binary);
+    if (!in) {
+      c.violations.push_back(
+          {e.console[*at].time, quote + " but its shared directory has no " + s.step.file});
+      continue;
+    }
+    std::ostringstream got;
+    got << in.rdbuf();
+    const std::string have = got.str();
+    const std::string want = sim::generate_file_content(e.seed, s.step.file, *size);
+    if (have == want) continue;
+    std::size_t first = 0;
+    while (first < have.size() && first < want.size() && have[first] == want[first]) ++first;
+    c.violations.push_back(
+        {e.console[*at].time, quote + " but " + s.step.file + " on disk differs from the source (" +
+                                  std::to_string(have.size()) + " bytes, expected " +
+                                  std::to_string(want.size()) + "; first difference at byte " +
+                                  std::to_string(first) + ")"});
+  }
+  if (c.examined == 0) {
+    c.observable = false;
+    c.note = "not observable: it announced no finished download";
   }
   return c;
 }
@@ -493,6 +544,13 @@ int grade(const grade_flags& f) {
         shows_stats = shows_stats || (st.what == scn::action::show_stats && has(st.peers));
         injected = injected || (st.what == scn::action::inject && has(st.to));
       }
+      bool downloads = false;
+      for (const auto& st : s.timeline) {
+        downloads =
+            downloads || (st.what == scn::action::download && index &&
+                          std::find(st.peers.begin(), st.peers.end(), *index) != st.peers.end());
+      }
+      if (downloads) checks.push_back(downloads_check(e));
       if (shows_stats) checks.push_back(stats_check(e));
       if (injected) checks.push_back(serving_check(s, *index, wire, e.address, origin));
       for (const auto& c : checks) entry.result.checks.push_back(to_result(e.peer, c));

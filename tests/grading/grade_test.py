@@ -100,7 +100,9 @@ MUTANTS = {
         ("grading-ep3-discovery", "g: driver: every menu step ended within its bound",
          "startup bound")]),
     "string-chunk-order": ("ep3/download.yaml", [
-        ("grading-ep3-download", "download_integrity", "differs from the source")]),
+        ("grading-ep3-download", "download_integrity", "differs from the source"),
+        ("grading-ep3-download", "g: downloads: the file on disk is the source's",
+         "finalizado.\" but three.bin on disk differs from the source")]),
     "wrong-chunk": ("ep3/download.yaml", [
         ("grading-ep3-download", "download_integrity", "mine.bin")]),
 }
