@@ -118,7 +118,10 @@ std::vector<wire_line> wire_from_consoles(const std::vector<peer_console>& ours,
             if (field(req, 2) != want) continue;
             if (want == "DL" && field(req, 5) != index) continue;
             w.request = req;
-            w.sent_after = out[*it].handled_by.value_or(out[*it].time);
+            // Never after we read it: the program's console stamps can lag ours (its pty is read
+            // by another thread, and a loaded machine delays it), and a reply matched to the
+            // wrong one of two pending requests must not move the line into the future.
+            w.sent_after = std::min(out[*it].handled_by.value_or(out[*it].time), e.time);
             if (!out[*it].handled_by) out[*it].handled_by = e.time;
             ours_pending.erase(it);
             break;

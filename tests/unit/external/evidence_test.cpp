@@ -54,5 +54,33 @@ TEST(Evidence, RebuildsRequestsRepliesAndWhenTheProgramHandledThem) {
   }
 }
 
+// Under load the program's console (read from its pty by another thread) can be stamped later
+// than ours: a reply we read at 15 ms whose request its console shows handled at 900 ms was still
+// sent by 15 ms, and an earlier line of the program with a higher clock seen at 500 ms must not
+// count as "certainly before" it.
+TEST(Evidence, AReplyIsNeverTakenAsSentAfterWeReadIt) {
+  peer_console ours{a,
+                    {
+                        at(10, "=> Atualizando relogio para 50"),
+                        at(10, "Encaminhando mensagem \"" + a + " 50 GET_PEERS\" para " + g),
+                        at(15, "Resposta recebida: \"" + g + " 52 PEER_LIST 0\""),
+                        at(500, "Mensagem recebida: \"" + g + " 80 GET_PEERS\""),
+                    }};
+  const std::vector<console_line> program = {
+      at(900, "Mensagem recebida: \"" + a + " 50 GET_PEERS\""),
+      at(900, "=> Atualizando relogio para 51"),
+  };
+  const auto w = wire_from_consoles({ours}, g, program);
+  ASSERT_EQ(w.size(), 3u);
+  ASSERT_TRUE(w[1].reply);
+  ASSERT_TRUE(w[1].sent_after);
+  EXPECT_EQ(*w[1].sent_after, 15ms);
+  for (const auto& c : check_wire(w, g, 3)) {
+    if (c.name == "wire: clock rising") {
+      EXPECT_TRUE(c.violations.empty()) << c.violations.front().what;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace eachare::external
