@@ -31,8 +31,9 @@ import tempfile
 import time
 
 SIM, GRADER, SCENARIOS, CASE = sys.argv[1:5]
-# Each case has its own ports, so CTest may run the cases at the same time.
-PORT_BASE = {"rows": 21000, "bad": 21500, "shards": 22000, "real": 23000}[CASE]
+# Each case has its own ports (21000-22299, 25000-25399: apart from grade_test.py's 23000-24999),
+# so CTest may run the cases, and those of grade_test.py, at the same time.
+PORT_BASE = {"rows": 21000, "bad": 21500, "shards": 22000, "real": 25000}[CASE]
 
 PROGRAMS = {
     "pass.sh": 'echo "CHECK clock pass"; echo "CHECK table pass"\n',
