@@ -65,6 +65,15 @@ void menu_driver::fail(step_outcome& out, std::string why) {
   // ended (a failure ends the driving anyway).
   if (auto st = proc_.wait_exit(std::chrono::milliseconds(300))) {
     why += "; the program " + describe_status(*st);
+    // What it said last (an interpreter's error, a missing file) is usually why.
+    const auto n = proc_.line_count();
+    std::string last = proc_.partial();
+    for (std::size_t i = n; last.find_first_not_of(" \t\r") == std::string::npos && i > 0; --i) {
+      last = proc_.line(i - 1).text;
+    }
+    if (last.find_first_not_of(" \t\r") != std::string::npos) {
+      why += "; its last output: \"" + escape_bytes(last, 200) + "\"";
+    }
   }
   out.error = std::move(why);
   out.end_line = proc_.line_count();

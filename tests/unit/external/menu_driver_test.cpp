@@ -157,6 +157,8 @@ TEST(MenuDriver, AProgramThatExitsAtOnceSaysHowItEnded) {
   const auto s = m.start();
   EXPECT_FALSE(s.ok);
   EXPECT_NE(s.error.find("exited with code 2"), std::string::npos) << s.error;
+  // Its last words are usually why (an interpreter's error, a usage line): quoted.
+  EXPECT_NE(s.error.find("its last output: \"usage: peer ADDR\""), std::string::npos) << s.error;
 }
 
 TEST(MenuDriver, AProgramThatNeverPrintsTheMenuFailsTheStartupBound) {
