@@ -257,6 +257,25 @@ scn::report_entry not_run(const scn::scenario& s, const std::string& why,
   return e;
 }
 
+// `word` as one shell word ('...' unless it is plain).
+std::string shell_word(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789_-./:=+,@") == std::string::npos) {
+    return word;
+  }
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command that grades `file` again with the same program.
+std::string grade_again(const grade_flags& f, const std::string& file) {
+  std::string out = shell_word(f.program) + " grade --impl " + shell_word(f.impl);
+  if (!f.cwd.empty()) out += " --cwd " + shell_word(f.cwd);
+  if (f.pipes) out += " --pipes";
+  return out + " " + shell_word(file);
+}
+
 bool write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -515,6 +534,7 @@ int grade(const grade_flags& f) {
     }
     entry.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    entry.result.replay = grade_again(f, s.file);
 
     // The grade checks of every graded peer, after the scenario's own.
     const auto used = [&mapped](const std::string& a) {

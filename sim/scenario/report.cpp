@@ -62,6 +62,7 @@ std::string shell_quote(const std::string& s) {
 }  // namespace
 
 std::string replay_command(const run_result& r, const std::string& program) {
+  if (!r.replay.empty()) return r.replay;
   return shell_quote(program) + " run " + shell_quote(r.file) + " --seed " + std::to_string(r.seed);
 }
 

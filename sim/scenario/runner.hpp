@@ -87,6 +87,9 @@ struct run_result {
   std::uint64_t commands_skipped = 0;  // commands for a peer that was not running
   std::vector<check_result> checks;
   std::vector<peer_outcome> outcome;  // when run_options::collect_outcome
+  // Set by `eachare-sim grade`: the command that grades this file again, printed instead of the
+  // `run ... --seed N` replay line (which would run the file with our peers only).
+  std::string replay;
 
   bool all_checks_passed() const;
   // Passed and expected to pass, or failed and expected to fail.
