@@ -44,15 +44,17 @@ std::error_code memory_file_store::open_part(std::string_view name, std::uint64_
                                              part_id& part) {
   if (!is_safe_file_name(name)) return errc::invalid_name;
   part = ++next_part_;
-  auto& p = parts_[part];
+  if (!parts_) parts_ = std::make_unique<part_map>();
+  auto& p = (*parts_)[part];
   p.name = std::string(name);
   return {};
 }
 
 std::error_code memory_file_store::write_part(part_id part, std::uint64_t offset,
                                               std::string_view data) {
-  auto it = parts_.find(part);
-  if (it == parts_.end()) return errc::not_found;
+  if (!parts_) return errc::not_found;
+  auto it = parts_->find(part);
+  if (it == parts_->end()) return errc::not_found;
   std::string& d = it->second.data;
   if (d.size() < offset + data.size()) d.resize(static_cast<std::size_t>(offset + data.size()));
   std::copy(data.begin(), data.end(), d.begin() + static_cast<std::ptrdiff_t>(offset));
@@ -60,16 +62,17 @@ std::error_code memory_file_store::write_part(part_id part, std::uint64_t offset
 }
 
 std::error_code memory_file_store::commit_part(part_id part) {
-  auto it = parts_.find(part);
-  if (it == parts_.end()) return errc::not_found;
+  if (!parts_) return errc::not_found;
+  auto it = parts_->find(part);
+  if (it == parts_->end()) return errc::not_found;
   put(std::move(it->second.name), std::make_shared<const std::string>(std::move(it->second.data)));
-  parts_.erase(it);
+  parts_->erase(it);
   ++writes_;
   return {};
 }
 
 void memory_file_store::discard_part(part_id part) {
-  parts_.erase(part);
+  if (parts_) parts_->erase(part);
 }
 
 void memory_file_store::put(std::string name, file_content content) {

@@ -80,8 +80,12 @@ node_id world::add_peer(peer_spec spec) {
   const auto n = static_cast<node_id>(nodes_.size());
   auto slot = std::make_unique<node_slot>(*this, n);
   slot->address = book_.intern(spec.address);
-  for (const std::string& a : spec.neighbours) book_.intern(a);
-  slot->spec = std::move(spec);
+  slot->neighbours.reserve(spec.neighbours.size());
+  for (const std::string& a : spec.neighbours) slot->neighbours.push_back(book_.intern(a));
+  slot->initial_files = std::move(spec.files);
+  slot->chunk_size = spec.chunk_size;
+  slot->max_chunks_in_flight = spec.max_chunks_in_flight;
+  slot->ep = spec.ep;
   nodes_.push_back(std::move(slot));
   network_.add_node(n, nodes_.back()->address);
   tracker_.nodes_.resize(nodes_.size());
@@ -124,14 +128,15 @@ void world::emit_world(trace_kind k, node_id n, std::uint64_t value) {
 void world::create_node(node_id n) {
   node_slot& s = *nodes_[n];
   s.files.restore({});
-  for (const file_spec& f : s.spec.files) s.files.put(f.name, file_content_for(f));
+  for (const file_spec& f : s.initial_files) s.files.put(f.name, file_content_for(f));
   node_config cfg;
-  cfg.self = s.spec.address;
-  cfg.ep = s.spec.ep;
-  cfg.chunk_size = s.spec.chunk_size;
-  cfg.max_chunks_in_flight = s.spec.max_chunks_in_flight;
+  cfg.self = book_.name(s.address);
+  cfg.ep = s.ep;
+  cfg.chunk_size = s.chunk_size;
+  cfg.max_chunks_in_flight = s.max_chunks_in_flight;
   cfg.rng_seed = derive_seed(derive_seed(config_.seed, node_stream_base + n), queue_.generation(n));
-  cfg.neighbours = s.spec.neighbours;
+  cfg.neighbours.reserve(s.neighbours.size());
+  for (const peer_id a : s.neighbours) cfg.neighbours.push_back(book_.name(a));
   s.receive_pending = false;
   network_.attach(n, nullptr);
   s.node.reset();

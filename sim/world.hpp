@@ -59,7 +59,6 @@ class world final : public peer_world {
   std::size_t node_count() const override { return nodes_.size(); }
   // The node listening at `address`, if any (O(1)).
   std::optional<node_id> find(std::string_view address) const override;
-  const peer_spec& spec(node_id n) const { return nodes_[n]->spec; }
   peer_id address_id(node_id n) const override { return nodes_[n]->address; }
   const std::string& address(node_id n) const override { return book_.name(nodes_[n]->address); }
 
@@ -178,7 +177,13 @@ class world final : public peer_world {
 
   struct node_slot {
     node_slot(world& w, node_id n);
-    peer_spec spec;
+    // What a (re)start needs of the peer_spec, compact: addresses are interned in the book (the
+    // whole spec with its strings was ~200 bytes of a simulated peer's ~2 KB).
+    std::vector<peer_id> neighbours;
+    std::vector<file_spec> initial_files;
+    std::uint64_t chunk_size = 256;
+    std::uint32_t max_chunks_in_flight = 16;
+    int ep = 3;
     peer_id address = no_peer;
     node_status status = node_status::added;
     // A received message whose clock update has not been reported yet (on_clock_changed

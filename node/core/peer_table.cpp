@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "node/protocol/lamport_clock.hpp"  // limits::max_clock
+
 namespace eachare {
 namespace {
 
@@ -12,12 +14,25 @@ std::size_t home(peer_id p, std::size_t mask) {
          mask;
 }
 
+// Clocks above limits::max_clock are rejected as bad input before they reach a table; the
+// record keeps 63 bits, so anything larger would saturate there.
+std::uint64_t stored(std::uint64_t clock) {
+  return std::min(clock, limits::max_clock);
+}
+
 }  // namespace
 
 std::uint32_t peer_table::position_of(peer_id p) const {
   if (!direct_.empty()) return p < direct_.size() ? direct_[p] : no_position;
+  if (slots_.empty()) {
+    // Small table (records never hold no_peer, so it is never found).
+    for (std::uint32_t i = 0; i < records_.size(); ++i) {
+      if (records_[i].id == p) return i;
+    }
+    return no_position;
+  }
   // no_peer marks empty slots, so it must never be looked up as a key.
-  if (slots_.empty() || p == no_peer) return no_position;
+  if (p == no_peer) return no_position;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = home(p, mask);; i = (i + 1) & mask) {
     const slot& s = slots_[i];
@@ -65,6 +80,7 @@ void peer_table::index_last() {
     rebuild_direct(span);
     return;
   }
+  if (n <= scan_max_entries) return;  // found by scanning records_
   if (n * 2 > slots_.size()) {
     rebuild_hashed(slots_for(n));  // re-inserts every record, this one included
     return;
@@ -84,7 +100,12 @@ std::size_t peer_table::slots_for(std::size_t n) {
 peer_record& peer_table::add(peer_id p, peer_status status, std::uint64_t clock) {
   assert(p != no_peer);
   assert(records_.size() < no_position);
-  records_.push_back(peer_record{p, status, clock});
+  if (records_.size() == records_.capacity()) {
+    // Grow by a quarter (at least 2): N full tables of N records are most of a large
+    // discovery's memory, and doubling would leave up to half of each unused.
+    records_.reserve(records_.size() + std::max<std::size_t>(2, records_.size() / 4));
+  }
+  records_.push_back(peer_record{p, status, stored(clock) & limits::max_clock});
   index_last();
   if (status == peer_status::online) ++online_;
   return records_.back();
@@ -110,7 +131,7 @@ table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t 
   }
   peer_record& r = records_[at];
   set(r, status);
-  if (clock > r.clock) r.clock = clock;
+  if (clock > r.clock) r.clock = stored(clock) & limits::max_clock;  // the mask: 63 bits
   return table_change::updated;
 }
 
@@ -124,7 +145,7 @@ table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint6
   peer_record& r = records_[at];
   if (clock <= r.clock) return table_change::unchanged;
   set(r, status);
-  r.clock = clock;
+  r.clock = stored(clock) & limits::max_clock;  // the mask: 63 bits
   return table_change::updated;
 }
 

@@ -1,12 +1,15 @@
 // peer_table: the peers a node knows, in insertion order, each with (status, clock), and the
 // update rules of protocol.md §3. Not thread-safe: owned by one peer_node.
 //
-// Entries are 16 bytes (interned id, status, clock) because full discovery makes N tables of N
-// entries: at 5,000 peers that is 25 million entries. The id -> position index is an
-// open-addressing table of 8-byte slots kept at most half full (16-32 bytes per entry, one cache
-// line per lookup) or, once the table is dense, a plain array by id (4-8 bytes per entry); a
-// node-based map cost ~40 bytes and a pointer chase per entry, which made the lookup a third of
-// a gossip round's time.
+// Entries are 12 bytes (interned id; status and clock packed in 64 bits: a clock never exceeds
+// limits::max_clock = 2^63 - 1) because full discovery makes N tables of N entries: at 5,000
+// peers that is 25 million entries. The record vector grows by a quarter, not by doubling, so a
+// table's slack stays under 25 %. The id -> position index is absent while the table is small
+// (up to 8 entries, found by scanning the records: a ring peer's table), an open-addressing
+// table of 8-byte slots kept at most half full (16-32 bytes per entry, one cache line per
+// lookup) or, once the table is dense, a plain array by id (4-8 bytes per entry); a node-based
+// map cost ~40 bytes and a pointer chase per entry, which made the lookup a third of a gossip
+// round's time.
 #pragma once
 
 #include <cstddef>
@@ -18,11 +21,14 @@
 
 namespace eachare {
 
-struct peer_record {
+// Packed to 12 bytes, 4-aligned (the fields read as usual; a bit-field cannot be bound to a
+// non-const reference, and nothing outside peer_table writes records).
+struct [[gnu::packed, gnu::aligned(4)]] peer_record {
   peer_id id = no_peer;
-  peer_status status = peer_status::offline;
-  std::uint64_t clock = 0;
+  peer_status status : 1 = peer_status::offline;
+  std::uint64_t clock : 63 = 0;
 };
+static_assert(sizeof(peer_record) == 12);
 
 // full: the peer is unknown and the table already holds max_entries(); nothing changed.
 enum class table_change : std::uint8_t { added, updated, unchanged, full };
@@ -59,6 +65,8 @@ class peer_table {
   void set(peer_record& r, peer_status status);
 
   static constexpr std::uint32_t no_position = 0xFFFFFFFFu;
+  // Up to this many entries there is no index: a lookup scans the records (at most 96 bytes).
+  static constexpr std::size_t scan_max_entries = 8;
   // A dense table (its ids cover at least half of [0, max id]) is indexed by a plain array of
   // positions: 4 bytes per id, one load, no probing. Full discovery makes every table dense, and
   // then the array is a quarter of the hash slots' size. Sparse tables (a ring peer among
@@ -79,7 +87,8 @@ class peer_table {
     std::uint32_t position = 0;
   };
   std::vector<peer_record> records_;
-  std::vector<slot> slots_;            // hash mode: size 0 or a power of two; linear probing
+  std::vector<slot> slots_;            // hash mode: a power of two; linear probing; empty
+                                       // while the table is small (scan) or direct
   std::vector<std::uint32_t> direct_;  // direct mode (non-empty): position by id
   peer_id max_id_ = 0;
   std::size_t online_ = 0;

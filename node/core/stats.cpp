@@ -6,13 +6,15 @@ namespace eachare {
 
 void download_stats::record(std::uint64_t chunk_size, std::uint32_t holders,
                             std::uint64_t file_size, double seconds) {
-  samples_[key{chunk_size, holders, file_size}].push_back(seconds);
+  if (!samples_) samples_ = std::make_unique<std::map<key, std::vector<double>>>();
+  (*samples_)[key{chunk_size, holders, file_size}].push_back(seconds);
 }
 
 std::vector<stats_row> download_stats::rows() const {
   std::vector<stats_row> out;
-  out.reserve(samples_.size());
-  for (const auto& [k, xs] : samples_) {
+  if (!samples_) return out;
+  out.reserve(samples_->size());
+  for (const auto& [k, xs] : *samples_) {
     stats_row row;
     row.chunk_size = std::get<0>(k);
     row.holders = std::get<1>(k);

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <vector>
+
+#include "node/protocol/lamport_clock.hpp"
 
 namespace eachare {
 namespace {
@@ -123,7 +126,55 @@ TEST(PeerTable, OnlineCountStaysExactThroughEveryTransition) {
 }
 
 TEST(PeerTable, RecordIsSmall) {
-  EXPECT_LE(sizeof(peer_record), 16u);
+  // 25 million records at 5,000 fully discovered peers: 12 bytes each, not 16.
+  EXPECT_EQ(sizeof(peer_record), 12u);
+}
+
+TEST(PeerTable, PackedRecordKeepsTheLargestClockAndBothStatuses) {
+  peer_table t;
+  t.on_direct(1, online, limits::max_clock);
+  t.on_list_entry(2, offline, limits::max_clock - 1);
+  EXPECT_EQ(t.find(1)->clock, limits::max_clock);
+  EXPECT_EQ(t.find(1)->status, online);
+  EXPECT_EQ(t.find(2)->clock, limits::max_clock - 1);
+  EXPECT_EQ(t.find(2)->status, offline);
+  EXPECT_EQ(t.on_list_entry(2, online, limits::max_clock), table_change::updated);
+  EXPECT_EQ(t.find(2)->clock, limits::max_clock);
+  EXPECT_EQ(t.find(2)->status, online);
+  // Clocks past the protocol's bound never reach a table (decode refuses them); if one did, it
+  // would saturate instead of wrapping to a small value.
+  t.on_direct(3, online, ~std::uint64_t{0});
+  EXPECT_EQ(t.find(3)->clock, limits::max_clock);
+  EXPECT_EQ(t.online_count(), 2u);
+}
+
+TEST(PeerTable, GrowsByAQuarterNotByDoubling) {
+  peer_table t;
+  for (peer_id p = 0; p < 5000; ++p) {
+    ASSERT_TRUE(t.add_if_absent(p));
+    // Slack: at most a quarter of the records (plus the first few), not up to a half.
+    ASSERT_LE(t.records().capacity(), t.size() + t.size() / 4 + 2) << "at " << p;
+  }
+}
+
+// Small tables (a ring peer's two neighbours) have no index at all: lookups scan the records.
+// Every lookup must still be exact across the switch to hash slots at the ninth entry.
+TEST(PeerTable, FindsEveryPeerAcrossTheSwitchFromScanningToHashSlots) {
+  peer_table t;
+  std::vector<peer_id> added;
+  for (peer_id p = 1000; added.size() < 12; p += 977) {
+    ASSERT_TRUE(t.add_if_absent(p, online, p));
+    added.push_back(p);
+    for (std::size_t k = 0; k < added.size(); ++k) {
+      const peer_record* r = t.find(added[k]);
+      ASSERT_NE(r, nullptr) << added.size() << " entries, id " << added[k];
+      EXPECT_EQ(r - t.records().data(), static_cast<std::ptrdiff_t>(k));
+      EXPECT_EQ(r->clock, added[k]);
+    }
+    EXPECT_EQ(t.find(no_peer), nullptr);
+    EXPECT_EQ(t.find(3), nullptr);
+    EXPECT_FALSE(t.add_if_absent(added.front()));
+  }
 }
 
 // The index switches between hash slots (sparse ids) and a plain array (dense ids) as the table
