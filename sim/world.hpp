@@ -9,9 +9,9 @@
 // completion — runs on the thread that calls run_until(). Nothing here waits on a wall clock.
 //
 // Memory: per node the world keeps a peer_node plus a few hundred bytes (three adapters of 24-32
-// bytes, a map-based file store whose contents are shared buffers, the spec to restart from, the
-// convergence bits of its table). Measured: 100,000 started ring peers, idle, 147 MiB RSS in
-// all. Addresses are interned once in one shared address_book.
+// bytes, a map-based file store whose contents are shared buffers, what a restart needs with the
+// neighbours as interned ids, the convergence bits of its table): docs/benchmarks.md §9b has the
+// per-peer breakdown. Addresses are interned once in one shared address_book.
 #pragma once
 
 #include <cstddef>
