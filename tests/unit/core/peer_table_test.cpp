@@ -145,7 +145,7 @@ TEST(PeerTable, PackedRecordKeepsTheLargestClockAndBothStatuses) {
   // would saturate instead of wrapping to a small value.
   t.on_direct(3, online, ~std::uint64_t{0});
   EXPECT_EQ(t.find(3)->clock, limits::max_clock);
-  EXPECT_EQ(t.online_count(), 2u);
+  EXPECT_EQ(t.online_count(), 3u);  // 1, 2 (updated to ONLINE) and 3
 }
 
 TEST(PeerTable, GrowsByAQuarterNotByDoubling) {
