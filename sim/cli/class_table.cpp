@@ -187,6 +187,7 @@ class_table build_table(const class_report& report) {
     bool any_present = false;
     bool incomplete = false;
     bool failed = false;
+    std::size_t not_reported = 0;
     for (std::size_t f = 0; f < info.scenarios.size(); ++f) {
       const auto it = by.find({student, f});
       const std::size_t columns = names_of[f].empty() ? 1 : names_of[f].size();
@@ -216,9 +217,11 @@ class_table build_table(const class_report& report) {
                                  names_of[f].empty() ? std::string() : names_of[f][c]) -
                        names.begin();
         if (names_of[f].empty() || static_cast<std::size_t>(k) >= names.size()) {
-          row.cells[col] = "missing";
-          row.notes[col] = "the grade report has no such check";
-          failed = true;
+          // Another grading of this file reported the check, this one did not (a grader that
+          // leaves out what it could not observe): neither passed nor failed, and not counted.
+          row.cells[col] = "n/a";
+          row.notes[col] = "not in this grading's report";
+          ++not_reported;
           continue;
         }
         const auto& ch = r.checks[static_cast<std::size_t>(k)];
@@ -231,7 +234,7 @@ class_table build_table(const class_report& report) {
         }
       }
     }
-    row.total = t.columns.size();
+    row.total = t.columns.size() - not_reported;
     row.result = incomplete ? "incomplete" : failed ? "fail" : "pass";
     if (any_present || report.info.shard.whole()) t.rows.push_back(std::move(row));
   }
@@ -265,10 +268,11 @@ std::string table_html(const class_table& t, const class_report& report) {
        "th.check{writing-mode:vertical-rl;transform:rotate(180deg);max-height:22em;"
        "font-weight:normal}\n"
        "td.pass{background:#d7f5d7}td.FAIL{background:#f7c6c6}td.missing{background:#f7c6c6}\n"
-       "td.timeout,td.crashed,td.error{background:#f3e2a9}\n"
+       "td.timeout,td.crashed,td.error{background:#f3e2a9}td.n\\/a{background:#eee}\n"
        "tr.pass td.student{color:#176117}tr.fail td.student,tr.incomplete td.student"
        "{color:#9b1c1c}\n"
-       "td.evidence,td.wall{white-space:nowrap}\n.wall{color:#777}\n</style></head><body>\n";
+       "td.student,td.evidence,td.wall{white-space:nowrap}\n.wall{color:#777}\n</style></"
+       "head><body>\n";
   h += "<h1>" + html_escape("Class grades: " + info.class_file) + "</h1>\n<p>";
   std::size_t passed_rows = 0;
   for (const auto& r : t.rows) passed_rows += r.result == "pass" ? 1 : 0;

@@ -89,7 +89,9 @@ struct class_row {
   std::string result;  // "pass", "fail" (some check failed) or "incomplete" (some file not graded)
   std::size_t passed = 0;
   std::size_t total = 0;
-  std::vector<std::string> cells;  // per column: pass, FAIL, timeout, crashed, error, missing
+  // Per column: pass, FAIL, timeout, crashed, error, or n/a (the check is not in this grading's
+  // report though another grading of the file reported it; not counted in `total`).
+  std::vector<std::string> cells;
   std::vector<std::string> notes;  // per column: the violation or the reason ("" for pass)
   std::string problems;            // the files not graded and why, "; " between them
   std::string evidence_dir;        // "alice/"

@@ -58,6 +58,25 @@ TEST(ClassTable, OneRowPerStudentOneColumnPerCheckWithTheFilesLabel) {
   EXPECT_EQ(class_exit_code(t), 1);
 }
 
+TEST(ClassTable, ACheckOnlyAnotherGradingReportedIsNotApplicableAndNotCounted) {
+  auto rep = sample();
+  rep.results[1].checks.push_back({"g: downloads", true, ""});  // ada's download only
+  const auto t = build_table(rep);
+  ASSERT_EQ(t.columns.back(), "ep3/download: g: downloads");
+  EXPECT_EQ(t.rows[0].cells.back(), "pass");
+  EXPECT_EQ(t.rows[0].total, 4u);
+  // bob's download timed out: its cells say so and count.
+  EXPECT_EQ(t.rows[1].cells.back(), "timeout");
+  EXPECT_EQ(t.rows[1].total, 4u);
+  // ada again, now with a discovery report that lacks a check bob's has.
+  rep.results[0].checks.pop_back();
+  const auto u = build_table(rep);
+  EXPECT_EQ(u.rows[0].cells[1], "n/a");
+  EXPECT_EQ(u.rows[0].total, 3u);
+  EXPECT_EQ(u.rows[0].passed, 3u);
+  EXPECT_EQ(u.rows[0].result, "pass");
+}
+
 TEST(ClassTable, CsvQuotesFieldsAndKeepsWallClockLast) {
   const auto csv = table_csv(build_table(sample()));
   EXPECT_EQ(csv,
