@@ -461,6 +461,32 @@ void add_class_flags(CLI::App* grade, class_flags& f) {
       ->default_str(std::to_string(f.ports_per_job));
 }
 
+std::string check_class_flags(const CLI::App& grade, const class_flags& f) {
+  auto given = [&](const char* name) {
+    const auto* o = grade.get_option_no_throw(name);
+    return o != nullptr && o->count() > 0;
+  };
+  if (f.class_file.empty()) {
+    for (const char* name : {"--jobs", "--shard", "--out", "--timeout", "--grader", "--port-base",
+                             "--ports-per-job"}) {
+      if (given(name)) {
+        return std::string("eachare-sim grade: ") + name +
+               " is for --class (a class of submissions); one --impl is graded in this process";
+      }
+    }
+    return "";
+  }
+  for (const char* name : {"--impl", "--cwd", "--report-json", "--report-junit", "--report-html",
+                           "--diagram-peers", "--pipes", "--ports", "--port-range"}) {
+    if (given(name)) {
+      return std::string("eachare-sim grade --class: ") + name +
+             " is for one --impl; with --class each student's command is in the class file and "
+             "every report goes to --out";
+    }
+  }
+  return "";
+}
+
 int run_class(const class_flags& f) {
   class_file cf;
   try {

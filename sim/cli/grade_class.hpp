@@ -44,6 +44,12 @@ inline constexpr double default_timeout_s = 600;
 // the `grade` subcommand (its FILE, --ep, --keep and -q are the grade command's own).
 void add_class_flags(CLI::App* grade, class_flags& f);
 
+// "" when the flags given to `grade` fit together, else the one line saying why not: a class-only
+// flag (--jobs, --shard, ...) without --class, or a flag of one program's grading (--impl,
+// --report-json, --port-range, ...) with --class, whose students' commands are in the class file
+// and whose reports go to --out.
+std::string check_class_flags(const CLI::App& grade, const class_flags& f);
+
 // Grades the class; returns the exit code (0 every submission passed every check, 1 not, 2 a bad
 // class file, scenario file or flag: nothing runs).
 int run_class(const class_flags& f);

@@ -862,6 +862,10 @@ int main(int argc, char** argv) {
   if (*report_cmd) return eachare::sim_cli::report_from_traces(report_traces, report_html);
   if (*merge_cmd) return merge(mflags);
   if (*grade_cmd) {
+    if (const auto why = eachare::cli::check_class_flags(*grade_cmd, cflags); !why.empty()) {
+      std::cerr << why << '\n';
+      return exit_invalid;
+    }
     if (!cflags.class_file.empty()) {
       cflags.files = gflags.files;
       cflags.keep = gflags.keep;

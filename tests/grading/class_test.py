@@ -227,6 +227,19 @@ def case_bad(root):
                  f"{p.returncode} and {lines}")
         if os.path.exists(out):
             fail(f"{name}: the run started (it made {out})")
+    # Flags that do not go together: one line, exit 2, nothing run.
+    good = os.path.join(root, "good.yaml")
+    with open(good, "w") as f:
+        f.write('students:\n  ada: {cmd: "./p {addr}"}\n')
+    for args, says in (
+            (["grade", "--impl", "./p {addr}", "--jobs", "2"], "--jobs is for --class"),
+            (["grade", "--class", good, "--impl", "./p {addr}"], "--impl is for one --impl"),
+            (["grade", "--class", good, "--report-json", "x.json"], "--report-json is for one")):
+        p = run(args + [os.path.join(SCENARIOS, "discovery.yaml")], root)
+        if p.returncode != 2 or len(p.stderr.splitlines()) != 1 or says not in p.stderr:
+            fail(f"{args}: expected exit 2 and one line saying {says!r}")
+        if os.path.exists(out) or os.path.exists(os.path.join(root, "class-grades")):
+            fail(f"{args}: the run started")
     p = run(grade_args(os.path.join(root, "absent.yaml"), out), root)
     if p.returncode != 2 or len(p.stderr.splitlines()) != 1 or "no such file" not in p.stderr:
         fail("a missing class file: expected exit 2 and one line")
