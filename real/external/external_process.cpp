@@ -1,5 +1,7 @@
 #include "real/external/external_process.hpp"
 
+#include "real/external/cleanup.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -203,6 +205,7 @@ external_process::external_process(spawn_options options, clock::time_point epoc
     (void)!::write(report[1], tag, sizeof tag);
     ::_exit(127);
   }
+  cleanup::add_group(pid_);
   ::close(report[1]);
   ::close(child_in);
   if (child_out != child_in) ::close(child_out);
@@ -216,6 +219,7 @@ external_process::external_process(spawn_options options, clock::time_point epoc
     int status = 0;
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
+    cleanup::remove_group(pid_);
     close_fd(in_fd_);
     if (out_fd_ != in_fd_) close_fd(out_fd_);
     out_fd_ = -1;
@@ -445,6 +449,7 @@ void external_process::kill_group(std::chrono::milliseconds grace) {
   ::kill(-pid_, SIGKILL);
   std::lock_guard lock(mutex_);
   reap_locked(true);
+  cleanup::remove_group(pid_);
 }
 
 bool external_process::flooded() const {

@@ -1,5 +1,7 @@
 #include "real/external/workspace.hpp"
 
+#include "real/external/cleanup.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -93,12 +95,14 @@ workspace::workspace(std::string_view tag, bool keep) : keep_(keep) {
     throw std::runtime_error("cannot create a temporary directory like " + pattern);
   }
   root_ = pattern;
+  if (!keep_) cleanup::add_dir(root_);
 }
 
 workspace::~workspace() {
   if (keep_) return;
   std::error_code ec;
   std::filesystem::remove_all(root_, ec);
+  cleanup::remove_dir(root_);
 }
 
 std::filesystem::path workspace::write_neighbours(const std::string& peer,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <sstream>
 
+#include "real/external/cleanup.hpp"
 #include "real/external/evidence.hpp"
 #include "real/external/external_host.hpp"
 #include "real/external/grade_checks.hpp"
@@ -362,6 +363,9 @@ bool write_reports(const grade_flags& f, const std::vector<scn::report_entry>& e
 
 int grade(const grade_flags& f) {
   const auto grade_started = std::chrono::steady_clock::now();
+  // SIGTERM (grade --class's wall-clock bound), Ctrl-C, SIGHUP: the programs' process groups and
+  // the temporary directories go with us (real/external/cleanup.hpp).
+  ext::cleanup::on_termination();
   if (f.ports != "auto" && f.ports != "fixed") {
     std::cerr << "eachare-sim: --ports expects auto or fixed, got '" << f.ports << "'\n";
     return exit_invalid;

@@ -12,6 +12,7 @@ Cases (each asserts what the grade sheet says, not only the exit code):
                     one line on stderr naming the implementation and each scenario, the run goes
                     on with the next scenario, the grade sheet says why, no process of it is left
                     and no temporary directory remains.
+  sigterm           SIGTERM to the grader while a program runs: nothing of it is left.
 Every run gets its own port range (--ports), so cases run side by side never collide.
 """
 import argparse
@@ -108,11 +109,12 @@ MUTANTS = {
 }
 
 
-def own_processes(token):
-    """PIDs whose command line holds `token` (what a bad program was started with)."""
+def own_processes(token, besides=()):
+    """PIDs whose command line holds `token` (what a bad program was started with), but ours and
+    `besides` (the grader, whose --impl holds it too)."""
     found = []
     for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
+        if not pid.isdigit() or int(pid) == os.getpid() or int(pid) in besides:
             continue
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
@@ -190,6 +192,47 @@ def bad_case(args, name):
         fail("temporary files left in TMPDIR: %s" % os.listdir(tmpdir))
 
 
+def sigterm_case(args):
+    """SIGTERM while a program is running (grade --class's wall-clock bound): the program's
+    process group (in a session of its own) and the temporary directory go with the grader,
+    which exits with 128 + 15."""
+    token = "grade-test-" + uuid.uuid4().hex[:12]
+    bad = os.path.join(args.source, "tests", "grading", "bad_program.py")
+    impl = "%s %s silent {addr} %s" % (PYTHON, bad, token)
+    tmpdir = os.path.join(args.tmp, "tmpdir")
+    os.makedirs(tmpdir)
+    env = dict(os.environ, TMPDIR=tmpdir)
+    cmd = [args.sim, "grade", "--impl", impl, "--port-range", args.ports,
+           os.path.join(args.source, "tests", "grading", "tiny.yaml")]
+    print("$ " + " ".join(cmd), flush=True)
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not own_processes(token, {p.pid}) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    if not own_processes(token, {p.pid}):
+        p.kill()
+        fail("the program never started")
+    if not os.listdir(tmpdir):
+        p.kill()
+        fail("no temporary directory while the program runs")
+    p.terminate()
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        fail("the grader did not exit within 20 s of SIGTERM")
+    if p.returncode != 128 + 15:
+        fail("exit code %d after SIGTERM, expected 143" % p.returncode)
+    deadline = time.monotonic() + 10
+    while own_processes(token) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if own_processes(token):
+        fail("processes left behind after SIGTERM: %s" % own_processes(token))
+    if os.listdir(tmpdir):
+        fail("temporary files left after SIGTERM: %s" % os.listdir(tmpdir))
+    print("SIGTERM: exit 143, no process and no temporary directory left")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sim", required=True)
@@ -223,6 +266,8 @@ def main():
                 fail("no JSON report written")
             for scenario, check, text in expected:
                 expect_caught(p, report, scenario, check, text)
+        elif case == "sigterm":
+            sigterm_case(args)
         elif case.startswith("bad-"):
             bad_case(args, case[len("bad-"):])
         else:
