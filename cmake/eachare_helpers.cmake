@@ -46,6 +46,28 @@ function(eachare_test name)
     set(label ${ARG_LABELS})
   endif()
   gtest_discover_tests(${name} PROPERTIES LABELS ${label} DISCOVERY_TIMEOUT 60)
+  eachare_label_needs(${label} ${name})
+endfunction()
+
+# eachare_label_needs(label target...): `ctest -L label` runs these targets, so the custom target
+# tests_<label> (made by eachare_label_targets) builds them. The sanitizer passes of tools/test.sh
+# build only tests_unit / tests_integration, not the benchmarks, fuzzers and tools no such test
+# runs. A test binary left unbuilt is registered by gtest_discover_tests as one unlabelled
+# NOT_BUILT test, which `ctest -L` leaves out.
+function(eachare_label_needs label)
+  set_property(GLOBAL APPEND PROPERTY EACHARE_LABEL_TARGETS_${label} ${ARGN})
+endfunction()
+
+# eachare_label_targets(label...): one custom target tests_<label> per label, depending on every
+# target given to eachare_label_needs for it. Call once, after every test directory.
+function(eachare_label_targets)
+  foreach(label IN LISTS ARGN)
+    get_property(targets GLOBAL PROPERTY EACHARE_LABEL_TARGETS_${label})
+    add_custom_target(tests_${label})
+    if(targets)
+      add_dependencies(tests_${label} ${targets})
+    endif()
+  endforeach()
 endfunction()
 
 # eachare_benchmark(name SOURCES ... DEPS ...): one Google Benchmark executable, plus a smoke
