@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 
 #include "node/core/errors.hpp"
 #include "node/protocol/codec.hpp"
@@ -27,64 +27,13 @@ std::vector<stored_file> fs_file_store::list() {
     if (ec) break;
     const std::string name = it->path().filename().string();
     if (!is_safe_file_name(name) || name.starts_with(temp_prefix)) continue;
-    fs::path path;
     std::uint64_t size = 0;
-    if (resolve(name, path, size)) continue;
+    if (size_of(name, size)) continue;
     files.push_back({name, size});
   }
   std::sort(files.begin(), files.end(),
             [](const stored_file& a, const stored_file& b) { return a.name < b.name; });
   return files;
-}
-
-std::error_code fs_file_store::resolve(std::string_view name, fs::path& path,
-                                       std::uint64_t& size) const {
-  if (!is_safe_file_name(name) || name.starts_with(temp_prefix)) return errc::invalid_name;
-  std::error_code ec;
-  path = dir_ / fs::path(std::string(name));
-  const fs::file_status link_status = fs::symlink_status(path, ec);
-  if (ec || !fs::exists(link_status)) return errc::not_found;
-  if (fs::is_symlink(link_status)) {
-    // Follow a link only to a regular file that sits directly in the shared directory.
-    const fs::path target = fs::canonical(path, ec);
-    if (ec) return errc::not_found;
-    const fs::path root = fs::canonical(dir_, ec);
-    if (ec) return errc::io_error;
-    if (target.parent_path() != root) return errc::not_regular_file;
-    path = target;
-  }
-  const fs::file_status status = fs::status(path, ec);
-  if (ec) return errc::not_found;
-  if (!fs::is_regular_file(status)) return errc::not_regular_file;
-  const std::uintmax_t bytes = fs::file_size(path, ec);
-  if (ec) return errc::io_error;
-  size = static_cast<std::uint64_t>(bytes);
-  return {};
-}
-
-std::error_code fs_file_store::size_of(std::string_view name, std::uint64_t& size) {
-  fs::path path;
-  return resolve(name, path, size);
-}
-
-std::error_code fs_file_store::read(std::string_view name, std::uint64_t offset,
-                                    std::uint64_t length, std::string& out) {
-  fs::path path;
-  std::uint64_t size = 0;
-  if (auto ec = resolve(name, path, size)) return ec;
-  if (offset >= size || length == 0) return {};
-  const std::uint64_t n = std::min(length, size - offset);
-  if (n > limits::max_chunk_bytes) return errc::too_large;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return errc::io_error;
-  in.seekg(static_cast<std::streamoff>(offset));
-  const std::size_t start = out.size();
-  out.resize(start + static_cast<std::size_t>(n));
-  in.read(out.data() + start, static_cast<std::streamsize>(n));
-  const auto got = static_cast<std::size_t>(in.gcount());
-  out.resize(start + got);  // the file may have shrunk since resolve()
-  if (in.bad()) return errc::io_error;
-  return {};
 }
 
 namespace {
@@ -93,7 +42,94 @@ std::error_code last_errno() {
   return {errno, std::generic_category()};
 }
 
+// Closes a descriptor when it goes out of scope.
+struct fd_guard {
+  int fd = -1;
+  explicit fd_guard(int f) : fd(f) {}
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+};
+
+// Never follows a link, never blocks (a FIFO without a writer, a device) and never makes a
+// terminal ours: whatever the name turns out to be, fstat on this descriptor says what it is.
+constexpr int read_flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+
+std::error_code open_error() {
+  if (errno == ENOENT || errno == ENOTDIR) return errc::not_found;
+  return last_errno();
+}
+
 }  // namespace
+
+std::error_code fs_file_store::open_checked(std::string_view name, int& fd,
+                                            std::uint64_t& size) const {
+  fd = -1;
+  if (!is_safe_file_name(name) || name.starts_with(temp_prefix)) return errc::invalid_name;
+  const fd_guard dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.fd < 0) return open_error();
+  if (before_open_) before_open_(name);
+  std::string target(name);
+  fd_guard file(::openat(dir.fd, target.c_str(), read_flags));
+  if (file.fd < 0 && errno == ELOOP) {
+    // A symlink: followed only to a regular file directly inside the directory, and that name is
+    // opened the same way (no link followed), so a swap in between is refused, never followed.
+    std::error_code ec;
+    const fs::path resolved = fs::canonical(dir_ / target, ec);
+    if (ec) return errc::not_found;
+    const fs::path root = fs::canonical(dir_, ec);
+    if (ec) return errc::io_error;
+    if (resolved.parent_path() != root) return errc::not_regular_file;
+    target = resolved.filename().string();
+    file.fd = ::openat(dir.fd, target.c_str(), read_flags);
+    if (file.fd < 0 && errno == ELOOP) return errc::not_regular_file;
+  }
+  if (file.fd < 0) return open_error();
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return last_errno();
+  if (!S_ISREG(st.st_mode)) return errc::not_regular_file;
+  size = static_cast<std::uint64_t>(st.st_size);
+  fd = file.fd;
+  file.fd = -1;  // handed to the caller
+  return {};
+}
+
+std::error_code fs_file_store::size_of(std::string_view name, std::uint64_t& size) {
+  int fd = -1;
+  const std::error_code ec = open_checked(name, fd, size);
+  const fd_guard file(fd);
+  return ec;
+}
+
+std::error_code fs_file_store::read(std::string_view name, std::uint64_t offset,
+                                    std::uint64_t length, std::string& out) {
+  int fd = -1;
+  std::uint64_t size = 0;
+  const std::error_code ec = open_checked(name, fd, size);
+  const fd_guard file(fd);
+  if (ec) return ec;
+  if (offset >= size || length == 0) return {};
+  const std::uint64_t n = std::min(length, size - offset);
+  if (n > limits::max_chunk_bytes) return errc::too_large;
+  const std::size_t start = out.size();
+  out.resize(start + static_cast<std::size_t>(n));
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(file.fd, out.data() + start + got, static_cast<std::size_t>(n) - got,
+                              static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      out.resize(start);
+      return last_errno();
+    }
+    if (r == 0) break;  // the file shrank since fstat
+    got += static_cast<std::size_t>(r);
+  }
+  out.resize(start + got);
+  return {};
+}
 
 std::error_code fs_file_store::open_part(std::string_view name, std::uint64_t size, part_id& id) {
   if (!is_safe_file_name(name) || name.starts_with(temp_prefix)) return errc::invalid_name;

@@ -1,10 +1,12 @@
 // fs_file_store: eachare::file_store over the shared directory on disk (std::filesystem).
 // Only regular files directly inside the directory are ever listed, read or written; a symlink
 // counts only when its canonical target is a regular file directly inside the directory too, so
-// nothing outside the shared directory is ever read. A download goes into a hidden temporary file
-// (a part) in the same directory, chunk by chunk at its offset, and is fsync'd and renamed into
-// place (then the directory fsync'd), so a failed or killed download leaves no partial file under
-// the name. Errors keep the system's errno.
+// nothing outside the shared directory is ever read. A read opens the name once (openat with
+// O_NOFOLLOW|O_NONBLOCK) and checks that descriptor with fstat, so a file swapped for a FIFO or a
+// link after any check can neither block the peer nor lead it outside. A download goes into a
+// hidden temporary file (a part) in the same directory, chunk by chunk at its offset, and is
+// fsync'd and renamed into place (then the directory fsync'd), so a failed or killed download
+// leaves no partial file under the name. Errors keep the system's errno.
 //
 // Threading rule: not synchronised; use it from the node's executor only. Blocking file I/O runs
 // on that thread (reads are bounded by limits::max_chunk_bytes).
@@ -12,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -45,13 +48,21 @@ class fs_file_store final : public file_store {
 
   const std::filesystem::path& dir() const { return dir_; }
 
+  // For tests only: called with the name after the name checks, right before the file is opened,
+  // so a test can swap the file (for a FIFO, a symlink) exactly where a check-then-open race
+  // would.
+  void set_before_open_for_tests(std::function<void(std::string_view)> hook) {
+    before_open_ = std::move(hook);
+  }
+
   // Temporary files written by write() start with this prefix; list() hides them.
   static constexpr std::string_view temp_prefix = ".eachare-part-";
 
  private:
-  // The path to open for `name` after every safety check, and its size.
-  std::error_code resolve(std::string_view name, std::filesystem::path& path,
-                          std::uint64_t& size) const;
+  // Opens `name` for reading once (openat, no link followed, never blocking) and checks that
+  // descriptor: a regular file, directly in the directory or through a link to one there. On
+  // success `fd` is the caller's to close and `size` its size.
+  std::error_code open_checked(std::string_view name, int& fd, std::uint64_t& size) const;
 
   struct part {
     std::string name;
@@ -61,6 +72,7 @@ class fs_file_store final : public file_store {
   };
 
   std::filesystem::path dir_;
+  std::function<void(std::string_view)> before_open_;
   std::uint64_t temp_counter_ = 0;
   std::map<part_id, part> parts_;
   part_id part_counter_ = 0;

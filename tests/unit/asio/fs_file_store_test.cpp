@@ -1,11 +1,15 @@
 #include "node/asio/fs_file_store.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -122,6 +126,59 @@ TEST_F(FsFileStore, RefusesSymlinkLeadingOutside) {
   std::string out;
   EXPECT_EQ(store.read("link.txt", 0, 100, out), errc::not_regular_file);
   EXPECT_EQ(store.read("passwd", 0, 100, out), errc::not_regular_file);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(store.list().empty());
+}
+
+// Reads open the name once and check that descriptor: swapping the file between a check and the
+// open (which a check-then-reopen read lost) can neither block the peer nor lead it outside.
+TEST_F(FsFileStore, FileSwappedForAFifoJustBeforeTheOpenIsRefusedWithoutBlocking) {
+  put(shared_ / "f.txt", "hello");
+  const fs::path fifo = shared_ / "f.txt";
+  fs_file_store store(shared_);
+  store.set_before_open_for_tests([&](std::string_view) {
+    fs::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  });
+  auto reading = std::async(std::launch::async, [&store] {
+    std::string out;
+    const std::error_code ec = store.read("f.txt", 0, 5, out);
+    return std::make_pair(ec, out);
+  });
+  if (reading.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    // Blocked in open() waiting for a writer: be that writer, so the test ends, and fail.
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    if (fd >= 0) ::close(fd);
+    reading.wait();
+    FAIL() << "read() blocked on a FIFO planted under the file's name";
+  }
+  const auto [ec, out] = reading.get();
+  EXPECT_EQ(ec, errc::not_regular_file);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(FsFileStore, FileSwappedForASymlinkLeadingOutsideJustBeforeTheOpenIsNotFollowed) {
+  put(shared_ / "f.txt", "hello");
+  fs_file_store store(shared_);
+  store.set_before_open_for_tests([&](std::string_view) {
+    fs::remove(shared_ / "f.txt");
+    fs::create_symlink(root_ / "outside" / "secret.txt", shared_ / "f.txt");
+  });
+  std::string out;
+  EXPECT_EQ(store.read("f.txt", 0, 100, out), errc::not_regular_file);
+  EXPECT_EQ(out.find("secret"), std::string::npos);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(FsFileStore, FifoOrDeviceUnderTheNameIsNeitherListedNorRead) {
+  ASSERT_EQ(::mkfifo((shared_ / "pipe").c_str(), 0644), 0);
+  fs::create_symlink("/dev/zero", shared_ / "zero");
+  fs_file_store store(shared_);
+  std::string out;
+  std::uint64_t size = 0;
+  EXPECT_EQ(store.read("pipe", 0, 5, out), errc::not_regular_file);
+  EXPECT_EQ(store.size_of("pipe", size), errc::not_regular_file);
+  EXPECT_EQ(store.read("zero", 0, 5, out), errc::not_regular_file);
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(store.list().empty());
 }
