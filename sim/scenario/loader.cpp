@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -1412,20 +1415,65 @@ std::optional<YAML::Mark> tab_in_indentation(std::string_view text, int last_lin
   return std::nullopt;
 }
 
+// Records where each document starts, and nothing else.
+struct document_starts final : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The character at `pos`, quoted for an error line ('\xNN' when not printable).
+std::string quoted_char(std::string_view text, int pos) {
+  if (pos < 0 || static_cast<std::size_t>(pos) >= text.size()) return "end of file";
+  const auto c = static_cast<unsigned char>(text[static_cast<std::size_t>(pos)]);
+  if (c >= 0x20 && c < 0x7f) return std::string("'") + static_cast<char>(c) + "'";
+  static constexpr char hex[] = "0123456789abcdef";
+  return std::string("'\\x") + hex[c >> 4] + hex[c & 15] + "'";
+}
+
 }  // namespace
 
 scenario load_string(std::string_view text, const std::string& file) {
   reader r(file);
   YAML::Node root;
   try {
-    // Every document is parsed (the file's size is bounded), so a second one is seen.
-    const auto docs = YAML::LoadAll(std::string(text));
-    if (!docs.empty()) root = docs.front();
-    if (docs.size() > 1) {
-      r.fail(docs[1].Mark(),
+    // The first document as nodes; then, in a second pass that builds nothing, whether another
+    // document follows (the file's size is bounded). Never YAML::LoadAll: on some malformed
+    // input (a document starting at a stray ',') yaml-cpp 0.7's parser yields an empty document
+    // without moving, again and again, and LoadAll keeps them all (minutes, past 2 GiB; found by
+    // fuzz_scenario_loader). At most max_yaml_documents + 1 documents are asked for here.
+    const std::string owned(text);
+    root = YAML::Load(owned);
+    std::istringstream in(owned);
+    YAML::Parser parser(in);
+    document_starts starts;
+    for (std::size_t n = 0; n <= max_yaml_documents && parser.HandleNextDocument(starts); ++n) {
+    }
+    if (starts.marks.size() > max_yaml_documents) {
+      const YAML::Mark& first = starts.marks[0];
+      const YAML::Mark& second = starts.marks[1];
+      if (second.pos == first.pos) {
+        r.fail(second, "invalid YAML: unexpected " + quoted_char(owned, second.pos) +
+                           " (the YAML parser cannot read past it)");
+      }
+      r.fail(second,
              "expected one YAML document, got a second one (a '---' line starts another "
              "document; remove it or split the file)");
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own bound on nesting; its message says only "bad file".
+    r.fail(e.mark, "invalid YAML: nested more than " + std::to_string(e.depth() - 1) +
+                       " levels deep (the YAML parser's limit)");
   } catch (const YAML::Exception& e) {
     // yaml-cpp says "illegal block entry" and the like about a tab in the indentation.
     if (const auto tab = tab_in_indentation(text, e.mark.is_null() ? 1 : e.mark.line + 1)) {

@@ -31,6 +31,9 @@ inline constexpr std::uint64_t max_step_occurrences = 1'000'000;
 // Bytes the simulated shared directories may hold in all: every file at start (stored once) plus
 // one copy per peer that the timeline makes download it.
 inline constexpr std::uint64_t max_stored_bytes = 1ull << 30;
+// YAML documents in a file: a second one is an error. yaml-cpp is asked for at most one more, so
+// input on which its parser yields endless empty documents (yaml-cpp 0.7) still ends.
+inline constexpr std::size_t max_yaml_documents = 1;
 // Independent errors reported for one file before the loader stops.
 inline constexpr std::size_t max_reported_errors = 20;
 

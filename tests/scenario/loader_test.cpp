@@ -721,8 +721,29 @@ TEST(ScenarioLoaderBounds, DownloadedCopiesCountTowardsStoredBytes) {
 
 TEST(ScenarioLoaderBounds, SecondYamlDocumentIsRefused) {
   EXPECT_EQ(error_of(head + "---\nname: y\n"),
-            "t.yaml:5:1: expected one YAML document, got a second one (a '---' line starts "
+            "t.yaml:4:1: expected one YAML document, got a second one (a '---' line starts "
             "another document; remove it or split the file)");
+}
+
+// yaml-cpp 0.7's LoadAll never returned on these (fuzz_scenario_loader, 2026-11-29): a document
+// starting at a stray ',' is read as an empty document again and again without moving, and every
+// one was kept (minutes, past 2 GiB). The loader asks for at most max_yaml_documents + 1.
+TEST(ScenarioLoaderBounds, StrayCommaWhereADocumentStartsEndsWithOneLineNotAHang) {
+  EXPECT_EQ(error_of(", x\n"),
+            "t.yaml:1:1: invalid YAML: unexpected ',' (the YAML parser cannot read past it)");
+  EXPECT_EQ(error_of("# a comment\n  # another\n , - {at_ms: 0, do: hello, peer: p1}\n"
+                     "  - {at_ms: E from 2 s on.\n"),
+            "t.yaml:3:2: invalid YAML: unexpected ',' (the YAML parser cannot read past it)");
+}
+
+TEST(ScenarioLoaderBounds, NestingPastTheParsersDepthLimitIsOneLine) {
+  std::string deep = "name: x\npeers: ";
+  for (int i = 0; i < 3000; ++i) deep += "[";
+  const std::string error = error_of(deep);
+  EXPECT_EQ(error.rfind("t.yaml:2:", 0), 0u) << error;
+  EXPECT_NE(error.find("invalid YAML: nested more than "), std::string::npos) << error;
+  EXPECT_NE(error.find(" levels deep (the YAML parser's limit)"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
 // ---- issue 10: every independent error, tabs, vacuous checks, downloads of nothing -------------
