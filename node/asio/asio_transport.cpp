@@ -59,6 +59,18 @@ std::size_t reply_line_limit(const transport_options& options, message_type type
   return options.max_line_bytes;
 }
 
+std::string endpoint_text(const tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// An IPv4 address seen through an IPv6 socket (::ffff:a.b.c.d) as the IPv4 address.
+asio::ip::address unmapped(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  }
+  return a;
+}
+
 std::string endpoint_text(const tcp::socket& socket) {
   error_code ec;
   const tcp::endpoint ep = socket.remote_endpoint(ec);
@@ -120,12 +132,15 @@ struct transport_state : std::enable_shared_from_this<transport_state> {
   void inbound_finished(std::uint64_t id);
   // Starts queued sends while slots are free (never once closed).
   void start_queued();
-  // Moves from msg and line only when it returns true.
-  bool try_complete_pending(message& msg, std::string& line);
+  // Moves from msg and line only when it returns true. `remote` is the inbound socket's peer:
+  // only a line from the IP of the request's destination may complete it (the ORIGIN is only
+  // text), and only while options.late_replies is on; each use and each refusal is one warning.
+  bool try_complete_pending(message& msg, std::string& line, const tcp::endpoint& remote);
   // Whether an inbound line starting with `head` may grow to max_line_bytes: it must be a reply
   // type from a peer with a request of that reply type still waiting, and fewer such long lines
   // in flight than waiting requests. On true, `key` is the slot taken (release_long_inbound).
-  bool take_long_inbound(std::string_view head, std::pair<peer_id, message_type>& key);
+  bool take_long_inbound(std::string_view head, const tcp::endpoint& remote,
+                         std::pair<peer_id, message_type>& key);
   void release_long_inbound(const std::pair<peer_id, message_type>& key);
 };
 
@@ -157,6 +172,12 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   message_type reply_type() const { return reply_type_for(request_type_); }
   bool matches_file(const file_body& f) const {
     return f.name == dl_name_ && f.chunk_index == dl_index_;
+  }
+  // Whether `ip` is an address this request connects (or tries to connect) to: a reply on a new
+  // connection to our listener is taken only from the destination's own IP.
+  bool sent_to_ip(const asio::ip::address& ip) const {
+    return std::any_of(endpoints_.begin(), endpoints_.end(),
+                       [&](const tcp::endpoint& e) { return e.address() == ip; });
   }
 
   void start() {
@@ -363,6 +384,8 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
 
   void start() {
     remote_ = endpoint_text(socket_);
+    error_code ignored;
+    remote_endpoint_ = socket_.remote_endpoint(ignored);
     phase_ = phase::reading;
     limit_ = std::min(state_->options.max_request_line_bytes, state_->options.max_line_bytes);
     arm(state_->options.read_timeout);
@@ -404,7 +427,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
     std::optional<std::string> line = take_line(ec, n, buffer_);
     if (!line && ec == asio::error::not_found) {
       if (!long_line_ && limit_ < state_->options.max_line_bytes &&
-          state_->take_long_inbound(buffer_, long_key_)) {
+          state_->take_long_inbound(buffer_, remote_endpoint_, long_key_)) {
         long_line_ = true;  // an awaited reply (quirk §7): read on up to the full bound
         limit_ = reply_line_limit(state_->options, long_key_.second);
         return do_read();
@@ -430,7 +453,9 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
       state_->warn("malformed message from " + remote_ + ": " + detail);
       return finish();
     }
-    if (is_reply_type(msg.type()) && state_->try_complete_pending(msg, line)) return finish();
+    if (is_reply_type(msg.type()) && state_->try_complete_pending(msg, line, remote_endpoint_)) {
+      return finish();
+    }
     if (state_->handler == nullptr) return finish();
     std::optional<message> reply = state_->handler->on_message(msg, line);
     if (done_) return;  // the transport was closed from inside the handler
@@ -515,6 +540,7 @@ class inbound_session : public std::enable_shared_from_this<inbound_session> {
   bool long_line_ = false;
   std::pair<peer_id, message_type> long_key_{no_peer, message_type::hello};
   std::string remote_;
+  tcp::endpoint remote_endpoint_;
   std::string buffer_;
   std::string out_;
   std::array<char, 512> drain_{};
@@ -615,7 +641,8 @@ void transport_state::inbound_finished(std::uint64_t id) {
   do_accept();
 }
 
-bool transport_state::try_complete_pending(message& msg, std::string& line) {
+bool transport_state::try_complete_pending(message& msg, std::string& line,
+                                           const tcp::endpoint& remote) {
   const peer_id from = book.find(msg.origin);
   if (from == no_peer) return false;
   auto it = pending.find({from, msg.type()});
@@ -637,12 +664,24 @@ bool transport_state::try_complete_pending(message& msg, std::string& line) {
     }
   }
   if (!chosen) return false;
+  const std::string what = std::string(to_string(msg.type())) + " from " + endpoint_text(remote) +
+                           " on our listener with ORIGIN " + msg.origin;
+  if (!options.late_replies) {
+    warn(what + " not taken as the reply to our request (late replies are off)");
+    return false;
+  }
+  if (!chosen->sent_to_ip(unmapped(remote.address()))) {
+    warn(what + " refused as the reply to our request: it does not come from that peer's IP");
+    return false;
+  }
+  warn(what + " taken as the reply to our request (late reply, protocol.md §3)");
   chosen->complete_from_listener(msg, line);
   return true;
 }
 
-bool transport_state::take_long_inbound(std::string_view head,
+bool transport_state::take_long_inbound(std::string_view head, const tcp::endpoint& remote,
                                         std::pair<peer_id, message_type>& key) {
+  if (!options.late_replies) return false;
   // The first three fields: ORIGIN CLOCK TYPE (runs of spaces tolerated, as the codec does).
   std::array<std::string_view, 3> fields;
   std::size_t pos = 0;
@@ -667,6 +706,14 @@ bool transport_state::take_long_inbound(std::string_view head,
   if (from == no_peer) return false;
   const auto waiting = pending.find({from, type});
   if (waiting == pending.end()) return false;
+  // Only from the IP we sent to (what try_complete_pending will require of the whole line).
+  const auto ip = unmapped(remote.address());
+  if (std::none_of(waiting->second.begin(), waiting->second.end(), [&](const auto& w) {
+        const auto p = w.lock();
+        return p && p->sent_to_ip(ip);
+      })) {
+    return false;
+  }
   std::size_t& taken = long_inbound[waiting->first];
   if (taken >= waiting->second.size()) {
     if (taken == 0) long_inbound.erase(waiting->first);

@@ -39,6 +39,12 @@ struct transport_options {
   // A peer that closes our request socket without a reply may still answer on a new connection
   // to our listener (quirk §7); the request waits this long for that before failing.
   std::chrono::milliseconds late_reply_grace{500};
+  // The tolerance of protocol.md §3 for peers that reply on a new connection to our listener: a
+  // PEER_LIST, LS_LIST or FILE whose ORIGIN names a peer with a request of ours waiting for it
+  // completes that request, but only when the connection comes from the IP we sent the request
+  // to (ORIGIN is only text: anyone could claim it). Off (eachare --no-late-replies): such a line
+  // is an ordinary inbound message. Every use and every refusal is one warning.
+  bool late_replies = true;
   // Outbound connections open at once; further sends wait in a FIFO queue and start (with their
   // own connect timeout) as earlier ones finish. Menu 2 asks every known peer, and a PEER_LIST
   // may name up to limits::max_peer_list_entries of them: without a bound one round would try

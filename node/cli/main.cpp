@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view usage_line =
     "Usage: eachare <ip>:<port> <neighbours.txt> <shared_dir> [--ep 1|2|3] [--quiet] "
-    "[--connect-timeout-ms N] [--reply-timeout-ms N]";
+    "[--connect-timeout-ms N] [--reply-timeout-ms N] [--no-late-replies]";
 constexpr std::string_view version_text = "eachare 0.1.0";
 
 int fail(std::string_view problem) {
@@ -50,6 +50,7 @@ struct options {
   bool quiet = false;
   long connect_timeout_ms = 3000;
   long reply_timeout_ms = 10000;
+  bool late_replies = true;
 };
 
 bool parse_long(std::string_view s, long& out) {
@@ -67,6 +68,10 @@ void print_help() {
             << "  --quiet                 leave out the message trace (clock, sends, status)\n"
             << "  --connect-timeout-ms N  bound on connecting to a peer (default 3000)\n"
             << "  --reply-timeout-ms N    bound on receiving a reply (default 10000)\n"
+            << "  --no-late-replies       a reply must come on our request's own connection: a\n"
+            << "                          PEER_LIST/LS_LIST/FILE arriving on our listener no\n"
+            << "                          longer completes a waiting request (by default it does\n"
+            << "                          when it comes from the IP the request went to)\n"
             << "  --help, --version\n"
             << "The console prints the assignment's strings in Portuguese; everything else is in "
                "English (docs/protocol.md).\n";
@@ -96,6 +101,8 @@ int main(int argc, char** argv) {
     }
     if (arg == "--quiet") {
       opt.quiet = true;
+    } else if (arg == "--no-late-replies") {
+      opt.late_replies = false;
     } else if (arg == "--ep") {
       long ep = 0;
       if (!value(arg, ep) || ep < 1 || ep > 3) return fail("--ep expects 1, 2 or 3");
@@ -160,6 +167,7 @@ int main(int argc, char** argv) {
   eachare::transport_options topt;
   topt.connect_timeout = std::chrono::milliseconds(opt.connect_timeout_ms);
   topt.reply_timeout = std::chrono::milliseconds(opt.reply_timeout_ms);
+  topt.late_replies = opt.late_replies;
   eachare::asio_transport net(io, book, topt);
   if (const auto ec = net.listen(self->host, self->port)) {
     if (ec == std::errc::address_in_use) {

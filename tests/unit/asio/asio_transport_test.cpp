@@ -177,7 +177,12 @@ std::uint16_t free_port() {
 
 // A blocking client socket for wire-level misbehaviour, with a receive timeout.
 struct raw_client {
-  explicit raw_client(std::uint16_t port) : socket(io) {
+  // `from`: the local address to connect from (any 127.0.0.0/8 address is ours on Linux).
+  explicit raw_client(std::uint16_t port, const char* from = nullptr) : socket(io) {
+    if (from != nullptr) {
+      socket.open(tcp::v4());
+      socket.bind(tcp::endpoint(boost::asio::ip::make_address_v4(from), 0));
+    }
     socket.connect(tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), port));
     timeval tv{20, 0};
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -380,6 +385,91 @@ TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
   EXPECT_EQ(r.line, quirky_address + " 9 PEER_LIST 1 10.1.1.1:1:OFFLINE:0");
   // The reply completed the request; the node never saw it as a request.
   EXPECT_TRUE(b.handler.messages().empty());
+  // It came from the IP we sent to; the use of the tolerance is one line.
+  ASSERT_EQ(b.handler.warnings().size(), 1u);
+  EXPECT_NE(b.handler.warnings()[0].find("PEER_LIST from 127.0.0.1:"), std::string::npos);
+  EXPECT_NE(b.handler.warnings()[0].find("with ORIGIN " + quirky_address +
+                                         " taken as the reply to our request (late reply"),
+            std::string::npos)
+      << b.handler.warnings()[0];
+}
+
+// The ORIGIN is only text: a FILE claiming to be the holder but coming from another IP must not
+// supply the chunk. 127.0.0.2 is ours too (Linux routes 127.0.0.0/8 to the loopback).
+TEST(AsioTransport, LateReplyFromAnotherIpIsRefusedAndLogged) {
+  io_thread t;
+  peer b(t);
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    {
+      raw_client forger(b.port, "127.0.0.2");
+      forger.write(quirky_address + " 8 FILE a.bin 4 1 ZXZpbA==\n");
+      forger.socket.shutdown(tcp::socket::shutdown_send);
+      bool closed = false;
+      forger.read_all(closed);
+    }
+    b.handler.wait_messages(1);
+    const std::string reply = quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n";
+    boost::asio::write(s, boost::asio::buffer(reply));
+    s.close();
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"a.bin", 4, 1}));
+  server.join();
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  ASSERT_TRUE(r.reply);
+  EXPECT_EQ(std::get<file_body>(r.reply->body).data, "good");
+  // The forged line was an ordinary inbound message, and its refusal one warning.
+  ASSERT_EQ(b.handler.messages().size(), 1u);
+  EXPECT_EQ(std::get<file_body>(b.handler.messages()[0].body).data, "evil");
+  ASSERT_EQ(b.handler.warnings().size(), 1u);
+  EXPECT_NE(b.handler.warnings()[0].find("FILE from 127.0.0.2:"), std::string::npos)
+      << b.handler.warnings()[0];
+  EXPECT_NE(b.handler.warnings()[0].find("refused as the reply to our request: it does not come "
+                                         "from that peer's IP"),
+            std::string::npos)
+      << b.handler.warnings()[0];
+}
+
+TEST(AsioTransport, LateRepliesSwitchedOffAreOrdinaryMessages) {
+  io_thread t;
+  transport_options options;
+  options.late_replies = false;
+  options.late_reply_grace = 100ms;
+  peer b(t, options);
+  boost::asio::io_context qio;
+  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
+  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  std::thread server([&] {
+    tcp::socket s(qio);
+    quirky.accept(s);
+    std::string buf;
+    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+    {
+      raw_client answer(b.port);  // the right IP, but the tolerance is off
+      answer.write(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
+      answer.socket.shutdown(tcp::socket::shutdown_send);
+      bool closed = false;
+      answer.read_all(closed);
+    }
+    b.handler.wait_messages(1);
+    s.close();  // no reply on the request's own connection
+  });
+  const auto r = b.send_and_wait(quirky_address, make(b.self, 1, ls_body{}));
+  server.join();
+  EXPECT_EQ(r.ec, errc::closed_without_reply);
+  ASSERT_EQ(b.handler.messages().size(), 1u);
+  EXPECT_EQ(b.handler.messages()[0].type(), message_type::ls_list);
+  ASSERT_EQ(b.handler.warnings().size(), 1u);
+  EXPECT_NE(b.handler.warnings()[0].find("not taken as the reply to our request (late replies "
+                                         "are off)"),
+            std::string::npos)
+      << b.handler.warnings()[0];
 }
 
 TEST(AsioTransport, UnsolicitedLongLineIsCutAtTheRequestBound) {
@@ -427,7 +517,8 @@ TEST(AsioTransport, AwaitedLongReplyOnANewConnectionMayUseTheFullBound) {
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(std::get<file_body>(r.reply->body).data, data);
-  EXPECT_TRUE(b.handler.warnings().empty());
+  ASSERT_EQ(b.handler.warnings().size(), 1u);  // the late reply's one line
+  EXPECT_NE(b.handler.warnings()[0].find("taken as the reply"), std::string::npos);
 }
 
 TEST(AsioTransport, FileOnANewConnectionCompletesOnlyTheChunkItAnswers) {
