@@ -1472,8 +1472,8 @@ scenario load_string(std::string_view text, const std::string& file) {
     }
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own bound on nesting; its message says only "bad file".
-    r.fail(e.mark, "invalid YAML: nested more than " + std::to_string(e.depth() - 1) +
-                       " levels deep (the YAML parser's limit)");
+    r.fail(e.mark, "invalid YAML: nesting reaches " + std::to_string(e.depth()) +
+                       " levels (the YAML parser's limit)");
   } catch (const YAML::Exception& e) {
     // yaml-cpp says "illegal block entry" and the like about a tab in the indentation.
     if (const auto tab = tab_in_indentation(text, e.mark.is_null() ? 1 : e.mark.line + 1)) {
