@@ -379,18 +379,20 @@ TEST_F(Flood, OneHundredMegabyteLine) {
 }
 
 TEST_F(Flood, PeerListReplyWithAMillionEntries) {
-  fake_peer neighbour([](int fd, const std::string& line) {
+  // Built before the peer asks: under TSan building it took longer than the peer's reply timeout,
+  // and the test saw a timeout instead of the flood.
+  std::string reply = "127.0.0.1:1 5 PEER_LIST 1000000";
+  reply.reserve(26'000'000);
+  for (int i = 0; i < 1'000'000; ++i) {
+    reply += " 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 0xFF) + "." +
+             std::to_string(i & 0xFF) + ":9000:ONLINE:1";
+  }
+  reply.push_back('\n');
+  fake_peer neighbour([&reply](int fd, const std::string& line) {
     if (type_of(line) != "GET_PEERS") {
       ::close(fd);
       return;
     }
-    std::string reply = "127.0.0.1:1 5 PEER_LIST 1000000";
-    reply.reserve(26'000'000);
-    for (int i = 0; i < 1'000'000; ++i) {
-      reply += " 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 0xFF) + "." +
-               std::to_string(i & 0xFF) + ":9000:ONLINE:1";
-    }
-    reply.push_back('\n');
     reply_and_close(fd, reply);
   });
   start({neighbour.address()});
