@@ -69,6 +69,9 @@ struct fault_model {
   link_faults defaults;
   std::map<std::pair<group_id, group_id>, link_faults> group_overrides;  // ordered (from, to)
   std::map<std::pair<std::uint32_t, std::uint32_t>, link_faults> link_overrides;  // node ids
+  // The real transport's connection queue: a node has at most this many requests on the wire at
+  // once; further sends wait in a FIFO queue and go out as earlier ones complete. 0: no limit.
+  std::uint32_t max_outbound_connections = 0;
   friend bool operator==(const fault_model&, const fault_model&) = default;
 };
 

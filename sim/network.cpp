@@ -325,8 +325,11 @@ void network::emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::u
   trace_.emit(t);
 }
 
-void network::send(node_id from, peer_id to, const message& msg, send_handler on_done) {
+send_id network::send(node_id from, peer_id to, const message& msg, send_handler on_done) {
   const std::uint32_t x = new_exchange();
+  // Slot + 1 (never 0) and the slot's generation: a reused slot does not answer an old id.
+  const send_id id =
+      (static_cast<send_id>(exchanges_[x].gen) << 32) | (static_cast<send_id>(x) + 1);
   const node_id dest = node_at(to);
   {
     exchange& e = exchanges_[x];
@@ -346,6 +349,37 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
   emit(trace_kind::sent, from, to, exchanges_[x], 0, {}, msg.clock,
        trace_.wants_lines() ? std::string_view(wire_scratch_) : std::string_view());
 
+  if (const std::uint32_t limit = current_.max_outbound_connections; limit > 0) {
+    connection_queue& q = connections_[from];
+    if (q.active >= limit) {
+      // Waits for a connection slot: the request is kept in the body, and the deadline runs
+      // from now, armed at once (the wait may outlast it).
+      exchange& e = exchanges_[x];
+      body& bd = bodies_[e.body];
+      if (text_codec_) {
+        encode_to(msg, bd.request_line);
+      } else {
+        structured_of(e.body).request = msg;
+      }
+      e.waited = true;
+      e.deadline_ns = (queue_.now() + ms_to_duration(link(from, dest).timeout_ms)).count();
+      e.timeout_sequence = queue_.reserve_sequence();
+      begin_deferral(x);
+      arm_timeout(x);
+      q.waiting.emplace_back(x, e.gen);
+      return id;
+    }
+    ++q.active;
+    exchanges_[x].holds_connection = true;
+  }
+  start_exchange(x, &msg);
+  return id;
+}
+
+void network::start_exchange(std::uint32_t x, const message* msg) {
+  const node_id from = exchanges_[x].from;
+  const node_id dest = exchanges_[x].to;
+  const peer_id to = exchanges_[x].to_address;
   const link_faults& lf = link(from, dest);
   if (dest == no_node || !endpoints_[dest].listening) {
     ++counters_.refused;
@@ -357,14 +391,17 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
   exchanges_[x].to_gen = queue_.generation(dest);
   std::size_t bytes;
   body& bd = bodies_[exchanges_[x].body];
-  if (text_codec_) {
-    encode_to(msg, bd.request_line);
+  if (msg == nullptr) {
+    bytes = text_codec_ ? bd.request_line.size() + 1
+                        : estimated_bytes(structured_of(exchanges_[x].body).request);
+  } else if (text_codec_) {
+    encode_to(*msg, bd.request_line);
     bytes = bd.request_line.size() + 1;
   } else {
-    structured_of(exchanges_[x].body).request = msg;
-    bytes = estimated_bytes(msg);
+    structured_of(exchanges_[x].body).request = *msg;
+    bytes = estimated_bytes(*msg);
   }
-  {
+  if (!exchanges_[x].waited) {
     exchange& e = exchanges_[x];
     e.deadline_ns = (queue_.now() + ms_to_duration(lf.timeout_ms)).count();
     e.timeout_sequence = queue_.reserve_sequence();
@@ -373,6 +410,43 @@ void network::send(node_id from, peer_id to, const message& msg, send_handler on
     if (queue_.paused(from) || queue_.paused(dest)) arm_timeout(x);
   }
   transmit_line(x, from, dest, bytes, ev::deliver_request, 0);
+}
+
+void network::release_connection(std::uint32_t x) {
+  exchange& e = exchanges_[x];
+  if (!e.holds_connection) return;
+  e.holds_connection = false;
+  const auto it = connections_.find(e.from);
+  if (it == connections_.end()) return;
+  connection_queue& q = it->second;
+  --q.active;
+  while (q.active < current_.max_outbound_connections && !q.waiting.empty()) {
+    const auto [next, gen] = q.waiting.front();
+    q.waiting.pop_front();
+    exchange& n = exchanges_[next];
+    // Timed out or abandoned while it waited, or its requester crashed: it never connects.
+    if (n.gen != gen || n.done || queue_.generation(n.from) != n.from_gen) continue;
+    // Its deadline is this very instant: it times out now rather than connect for nothing.
+    if (n.deadline_ns <= queue_.now().count()) continue;
+    ++q.active;
+    n.holds_connection = true;
+    start_exchange(next, nullptr);
+  }
+  if (q.active == 0 && q.waiting.empty()) connections_.erase(it);
+}
+
+void network::abandon(send_id id) {
+  if (id == 0) return;
+  const auto x = static_cast<std::uint32_t>((id & 0xFFFFFFFFu) - 1);
+  const auto gen = static_cast<std::uint32_t>(id >> 32);
+  if (x >= exchanges_.size()) return;
+  exchange& e = exchanges_[x];
+  if (e.gen != gen || e.done) return;
+  // What the network's own timeout event does, at the node's deadline.
+  ++counters_.timed_out;
+  emit(trace_kind::timed_out, e.from, e.to_address, e);
+  finish(x, errc::timed_out, nullptr);
+  free_if_unused(x);
 }
 
 void network::transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes,
@@ -482,6 +556,7 @@ void network::on_event_dropped(std::uint32_t a, std::uint32_t b) {
     // The requester is gone (crashed): nobody will complete this exchange.
     exchange& e = exchanges_[a];
     e.done = true;
+    release_connection(a);
     if (e.pending_deliveries == 0) free_body(a);
     free_if_unused(a);
     return;
@@ -647,6 +722,7 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
   exchange& e = exchanges_[x];
   if (e.timeout == timeout_state::deferred) end_deferral(x);
   e.done = true;
+  release_connection(x);
   body& bd = bodies_[e.body];
   send_handler done = std::move(bd.on_done);
   bd.on_done = nullptr;

@@ -24,7 +24,14 @@
 //                 It decodes and has the expected type -> success with the reply;
 //                 errc::malformed_reply / unexpected_reply otherwise; B returned no reply ->
 //                 errc::closed_without_reply.
-//   t0 + timeout  if nothing completed the exchange by then: errc::timed_out.
+//   t0 + timeout  if nothing completed the exchange by then: errc::timed_out. For GET_PEERS /
+//                 LS / DL the requesting node's own deadline (node_config::reply_timeout, the
+//                 same value) comes first and calls abandon(), which ends the exchange the same
+//                 way without calling the node back; the network's timeout then only covers
+//                 HELLO / BYE.
+// With fault_model::max_outbound_connections = K, a node's (K+1)-th concurrent request waits in
+// a FIFO queue until one of its K exchanges completes, and only then connects (t0 above is the
+// moment it leaves the queue; its deadline still runs from the send).
 // Partitions block lines like a loss does (the requester times out, like the real transport when
 // packets vanish); a one-way partition from X to Y blocks lines X -> Y only, so a request Y -> X
 // arrives but its reply is lost.
@@ -32,6 +39,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -100,7 +109,13 @@ class network final : private event_handler {
   void set_text_codec(bool on) { text_codec_ = on; }
   bool text_codec() const { return text_codec_; }
   // A request from node `from` to interned address `to`. `on_done` runs later as an event.
-  void send(node_id from, peer_id to, const message& msg, send_handler on_done);
+  // Returns the id abandon() takes.
+  send_id send(node_id from, peer_id to, const message& msg, send_handler on_done);
+  // The requester's reply deadline passed (peer_node keeps it): if the exchange is still open,
+  // it ends now exactly as the network's own timeout would — trace `timed_out`, `completed`,
+  // counted in timed_out, `on_done` called with errc::timed_out before this returns. A reply
+  // still on its way arrives as a late reply.
+  void abandon(send_id id);
   // Delivers `line` to node `to` at the current time (as the next event) as if a client had
   // connected and written it: decoded (failure -> on_bad_input), handled, any reply discarded.
   // Refused (trace `refused`, nothing delivered) when `to` is not listening.
@@ -167,6 +182,8 @@ class network final : private event_handler {
     message_type type = message_type::hello;
     bool done = false;  // the requester's completion has run (or the requester is gone)
     timeout_state timeout = timeout_state::none;
+    bool holds_connection = false;  // counts against the requester's max_outbound_connections
+    bool waited = false;            // waited in the connection queue (its deadline is armed)
     // Links in the requester's ([0]) and the receiver's ([1]) deferred lists.
     std::uint32_t prev[2] = {no_exchange, no_exchange};
     std::uint32_t next[2] = {no_exchange, no_exchange};
@@ -203,6 +220,12 @@ class network final : private event_handler {
   void begin_deferral(std::uint32_t x);
   void end_deferral(std::uint32_t x);
   void release(std::uint32_t x);
+  // Puts exchange x on the wire: connect (or refused), then the request line. `msg` is the
+  // request when it is sent at once; nullptr when it comes out of the connection queue (the
+  // body holds it).
+  void start_exchange(std::uint32_t x, const message* msg);
+  // x is done: its connection slot goes to the next request waiting in its requester's queue.
+  void release_connection(std::uint32_t x);
   void free_body(std::uint32_t x);
   structured_body& structured_of(std::uint32_t body_index);
   void free_if_unused(std::uint32_t x);
@@ -256,6 +279,13 @@ class network final : private event_handler {
   std::vector<std::uint32_t> free_bodies_;
   stable_array<structured_body> structured_;
   std::size_t live_exchanges_ = 0;
+  // Connection queues (max_outbound_connections), only for requesters with requests open under
+  // the limit: an unlimited network keeps nothing per node. Waiting entries are (slot, gen).
+  struct connection_queue {
+    std::uint32_t active = 0;
+    std::deque<std::pair<std::uint32_t, std::uint32_t>> waiting;
+  };
+  std::map<node_id, connection_queue> connections_;
   std::uint64_t next_message_id_ = 1;
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
@@ -266,9 +296,10 @@ class network final : private event_handler {
 class sim_transport final : public transport {
  public:
   sim_transport(network& net, node_id self) : net_(&net), self_(self) {}
-  void send(peer_id to, const message& msg, send_handler on_done) override {
-    net_->send(self_, to, msg, std::move(on_done));
+  send_id send(peer_id to, const message& msg, send_handler on_done) override {
+    return net_->send(self_, to, msg, std::move(on_done));
   }
+  void abandon(send_id id) override { net_->abandon(id); }
 
  private:
   network* net_;

@@ -137,6 +137,8 @@ void world::create_node(node_id n) {
   cfg.rng_seed = derive_seed(derive_seed(config_.seed, node_stream_base + n), queue_.generation(n));
   cfg.neighbours.reserve(s.neighbours.size());
   for (const peer_id a : s.neighbours) cfg.neighbours.push_back(book_.name(a));
+  // The node keeps the requester's reply deadline (ports.hpp): the network's timeout_ms.
+  cfg.reply_timeout = duration{std::chrono::milliseconds(network_.faults().defaults.timeout_ms)};
   s.receive_pending = false;
   network_.attach(n, nullptr);
   s.node.reset();
@@ -312,8 +314,18 @@ std::size_t world::partition_oneway(const std::vector<node_id>& from,
   return k;
 }
 
+void world::follow_reply_timeout() {
+  const duration timeout =
+      duration{std::chrono::milliseconds(network_.faults().defaults.timeout_ms)};
+  for (const auto& slot : nodes_) {
+    if (slot->node && slot->node->reply_timeout() != timeout)
+      slot->node->set_reply_timeout(timeout);
+  }
+}
+
 void world::heal() {
   network_.heal();
+  follow_reply_timeout();
   emit_world(trace_kind::heal, no_node);
   tracker_.mark_time_ = queue_.now();
   tracker_.first_since_mark_.reset();
@@ -332,6 +344,7 @@ void world::set_network(const link_faults& defaults) {
 
 void world::set_faults(fault_model faults) {
   network_.set_faults(std::move(faults));
+  follow_reply_timeout();
   emit_world(trace_kind::network_change, no_node);
 }
 

@@ -202,6 +202,9 @@ class world final : public peer_world {
   };
 
   void emit_world(trace_kind k, node_id n, std::uint64_t value = 0);
+  // Every node's reply deadline := the default link's timeout_ms (a set_network step or a heal
+  // may change it; per-link and per-group overrides do not reach the nodes, see network.hpp).
+  void follow_reply_timeout();
   void emit_partition(std::size_t active, const std::string& sides);
   void create_node(node_id n);
   void set_status(node_id n, node_status s);

@@ -200,6 +200,11 @@ class outbound_request : public std::enable_shared_from_this<outbound_request> {
   }
 
   void cancel() { finish(errc::cancelled, std::nullopt, {}); }
+  // The node's reply deadline passed: release everything, call nobody.
+  void abandon() {
+    on_done_ = nullptr;
+    finish(errc::cancelled, std::nullopt, {});
+  }
 
  private:
   void arm(std::chrono::milliseconds after) {
@@ -813,7 +818,14 @@ void asio_transport::close() {
   for (auto& p : in) p->cancel();
 }
 
-void asio_transport::send(peer_id to, const message& msg, send_handler on_done) {
+void asio_transport::abandon(send_id id) {
+  auto& st = *state_;
+  const auto it = st.outbound.find(id);
+  if (it == st.outbound.end()) return;
+  if (auto p = it->second.lock()) p->abandon();
+}
+
+send_id asio_transport::send(peer_id to, const message& msg, send_handler on_done) {
   auto& st = *state_;
   std::optional<peer_address> address;
   if (to < st.book.size()) address = peer_address::parse(st.book.name(to));
@@ -823,7 +835,7 @@ void asio_transport::send(peer_id to, const message& msg, send_handler on_done) 
     boost::asio::post(st.io, [on_done = std::move(on_done), ec] {
       if (on_done) on_done(ec, std::nullopt, {});
     });
-    return;
+    return 0;
   }
   const std::uint64_t id = st.next_id++;
   auto request = std::make_shared<detail::outbound_request>(state_, id, to, std::move(*address),
@@ -833,6 +845,7 @@ void asio_transport::send(peer_id to, const message& msg, send_handler on_done) 
   if (request->expects()) st.pending[{to, request->reply_type()}].push_back(request);
   st.outbound_queue.push_back(std::move(request));
   st.start_queued();
+  return id;
 }
 
 std::size_t asio_transport::inbound_active() const {

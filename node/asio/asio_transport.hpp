@@ -32,7 +32,10 @@ class peer_node;
 struct transport_options {
   // Outbound: resolve + connect must finish within this.
   std::chrono::milliseconds connect_timeout{3000};
-  // Outbound: from the request written to the whole reply line read.
+  // Outbound, socket level: from the request written to the whole reply line read. This only
+  // bounds how long a connection is held; "timed out" for the requester is peer_node's reply
+  // deadline (node_config::reply_timeout, from the send), which abandons the request first when
+  // both are equal. Keep it at least that deadline, or the socket cuts the wait short.
   std::chrono::milliseconds reply_timeout{10000};
   // Inbound: a client must deliver its whole line within this, and read our reply within it.
   std::chrono::milliseconds read_timeout{10000};
@@ -115,7 +118,9 @@ class asio_transport final : public transport {
   // errc::cancelled. Idempotent.
   void close();
 
-  void send(peer_id to, const message& msg, send_handler on_done) override;
+  send_id send(peer_id to, const message& msg, send_handler on_done) override;
+  // Drops the send (from the queue, or closes its connection) without calling its handler.
+  void abandon(send_id id) override;
 
   // Counters, for tests and measurements.
   std::size_t inbound_active() const;

@@ -67,7 +67,7 @@ void print_help() {
             << "  --ep 1|2|3              clock rule and features of that EP part (default 3)\n"
             << "  --quiet                 leave out the message trace (clock, sends, status)\n"
             << "  --connect-timeout-ms N  bound on connecting to a peer (default 3000)\n"
-            << "  --reply-timeout-ms N    bound on receiving a reply (default 10000)\n"
+            << "  --reply-timeout-ms N    deadline for a reply, from the send (default 10000)\n"
             << "  --no-late-replies       a reply must come on our request's own connection: a\n"
             << "                          PEER_LIST/LS_LIST/FILE arriving on our listener no\n"
             << "                          longer completes a waiting request (by default it does\n"
@@ -166,6 +166,9 @@ int main(int argc, char** argv) {
   eachare::address_book book;
   eachare::transport_options topt;
   topt.connect_timeout = std::chrono::milliseconds(opt.connect_timeout_ms);
+  // The node keeps the reply deadline (config.reply_timeout below, counted from the send); the
+  // socket's bound on reading the reply is the same, counted from the connect, so the node's
+  // always comes first.
   topt.reply_timeout = std::chrono::milliseconds(opt.reply_timeout_ms);
   topt.late_replies = opt.late_replies;
   eachare::asio_transport net(io, book, topt);
@@ -197,6 +200,7 @@ int main(int argc, char** argv) {
   config.self = opt.address;
   config.ep = opt.ep;
   config.neighbours = parsed.addresses;
+  config.reply_timeout = std::chrono::milliseconds(opt.reply_timeout_ms);
   eachare::peer_node node(config, book, net, sched, files, observer);
   eachare::node_inbound_handler inbound(node);
   net.set_inbound_handler(&inbound);

@@ -120,8 +120,35 @@ struct peer_node::impl {
     std::size_t pending = 0;
   };
 
+  // A request waiting for its reply under the node's deadline. The transport gets a handler
+  // that names the slot (16 bytes: std::function keeps it inline), the operation's own handler
+  // waits here; whichever of the reply and the deadline comes first takes it, and bumping `gen`
+  // turns the other into a no-op. Slots are reused, so memory follows the requests in flight,
+  // not the peers known.
+  struct awaited_reply {
+    send_handler done;
+    timer_id timer = 0;
+    send_id ticket = 0;
+    std::uint32_t gen = 0;
+    std::uint32_t next_free = 0;  // free-list link while unused
+  };
+  static constexpr std::uint32_t no_slot = 0xFFFFFFFFu;
+  // Allocated with the first request that waits for a reply: a node that only says HELLO and BYE
+  // (the million-peer runs) pays one pointer for it.
+  struct awaited_pool {
+    std::vector<awaited_reply> slots;
+    std::uint32_t free = no_slot;
+    std::uint32_t count = 0;
+  };
+
   explicit impl(peer_node& node) : n(node), rng(node.config_.rng_seed) {}
   ~impl() {
+    // No deadline may fire into a destroyed node.
+    if (awaited) {
+      for (const awaited_reply& a : awaited->slots) {
+        if (a.done && a.timer != 0) n.sched_.cancel(a.timer);
+      }
+    }
     // A resting download's wake-up timer must not call into a destroyed node, and its part
     // must not outlive it.
     for (auto& [op, d] : downloads) {
@@ -140,6 +167,7 @@ struct peer_node::impl {
   lazy_map<std::uint64_t, search_op> searches;
   lazy_map<std::uint64_t, download_op> downloads;
   lazy_map<std::uint64_t, bye_op> byes;
+  std::unique_ptr<awaited_pool> awaited;
   // Peers refused by a full table since the last warning about it.
   std::size_t not_added = 0;
 
@@ -209,7 +237,75 @@ struct peer_node::impl {
 
   void send(peer_id to, message msg, send_handler done) {
     stamp(to, msg);
-    n.net_.send(to, msg, std::move(done));
+    if (!expects_reply(msg.type()) || n.config_.reply_timeout <= duration{0}) {
+      n.net_.send(to, msg, std::move(done));
+      return;
+    }
+    if (!awaited) awaited = std::make_unique<awaited_pool>();
+    auto& slots = awaited->slots;
+    std::uint32_t slot = awaited->free;
+    if (slot != no_slot) {
+      awaited->free = slots[slot].next_free;
+    } else {
+      slot = static_cast<std::uint32_t>(slots.size());
+      slots.emplace_back();
+    }
+    ++awaited->count;
+    const std::uint32_t gen = slots[slot].gen;
+    slots[slot].done = std::move(done);
+    // Armed before the send: in the simulator the deadline then orders among equal-time events
+    // exactly where the network's own timeout used to.
+    const timer_id timer = n.sched_.schedule_after(
+        n.config_.reply_timeout, [this, slot, gen] { on_reply_deadline(slot, gen); });
+    const send_id ticket = n.net_.send(
+        to, msg,
+        [this, slot, gen](std::error_code ec, std::optional<message> reply, std::string_view line) {
+          on_awaited_reply(slot, gen, ec, std::move(reply), line);
+        });
+    // Indexed again: the send may not have grown the pool, but nothing here relies on that.
+    awaited->slots[slot].timer = timer;
+    awaited->slots[slot].ticket = ticket;
+  }
+
+  awaited_reply* awaited_slot(std::uint32_t slot, std::uint32_t gen) {
+    if (!awaited || slot >= awaited->slots.size()) return nullptr;
+    awaited_reply& a = awaited->slots[slot];
+    return a.gen == gen && a.done ? &a : nullptr;
+  }
+
+  // Takes the slot's handler and frees the slot; nothing when (slot, gen) is already settled.
+  send_handler settle_awaited(std::uint32_t slot, std::uint32_t gen) {
+    awaited_reply* a = awaited_slot(slot, gen);
+    if (a == nullptr) return {};
+    send_handler done = std::move(a->done);
+    a->done = nullptr;
+    ++a->gen;
+    a->next_free = awaited->free;
+    awaited->free = slot;
+    --awaited->count;
+    return done;
+  }
+
+  void on_awaited_reply(std::uint32_t slot, std::uint32_t gen, std::error_code ec,
+                        std::optional<message> reply, std::string_view line) {
+    const awaited_reply* a = awaited_slot(slot, gen);
+    const timer_id timer = a != nullptr ? a->timer : 0;
+    send_handler done = settle_awaited(slot, gen);
+    if (!done) return;  // the deadline passed first: the reply is ignored
+    if (timer != 0) n.sched_.cancel(timer);
+    done(ec, std::move(reply), line);
+  }
+
+  // The reply deadline passed: the request failed with timed_out, as any failed send does.
+  void on_reply_deadline(std::uint32_t slot, std::uint32_t gen) {
+    awaited_reply* a = awaited_slot(slot, gen);
+    if (a == nullptr) return;
+    a->timer = 0;  // it fired: nothing to cancel
+    // The transport may complete the send right here with timed_out (through on_awaited_reply).
+    n.net_.abandon(a->ticket);
+    send_handler done = settle_awaited(slot, gen);
+    if (!done) return;
+    done(make_error_code(errc::timed_out), std::nullopt, {});
   }
 
   void on_send_failure(peer_id to, std::error_code ec) {
@@ -808,6 +904,10 @@ std::optional<message> peer_node::on_message(const message& msg, std::string_vie
 
 void peer_node::on_bad_input(std::string_view what) {
   obs_.on_warning(what);
+}
+
+std::size_t peer_node::replies_awaited() const {
+  return impl_->awaited ? impl_->awaited->count : 0;
 }
 
 std::size_t peer_node::operations_in_flight() const {

@@ -33,6 +33,9 @@ inline constexpr std::size_t max_known_peers = 10'000;
 // Longest a get_peers round (menu 2) may take: past it the round ends with a warning naming the
 // peers that had not answered, and their late replies still update the table.
 inline constexpr std::chrono::seconds max_get_peers_round{30};
+// The requester's reply deadline unless configured otherwise (eachare --reply-timeout-ms; a
+// scenario's network timeout_ms).
+inline constexpr std::chrono::seconds default_reply_timeout{10};
 }  // namespace limits
 
 struct node_config {
@@ -44,6 +47,12 @@ struct node_config {
   std::vector<std::string> neighbours;  // from parse_neighbours(): valid, no self, no duplicates
   std::size_t max_known_peers = limits::max_known_peers;
   std::chrono::nanoseconds get_peers_round_limit = limits::max_get_peers_round;
+  // The one meaning of "timed out": a GET_PEERS, LS or DL whose reply has not come this long
+  // after the send fails with errc::timed_out (the peer goes OFFLINE, as for any failed send),
+  // the transport is told to abandon it, and a reply after it is ignored. Counted from the send,
+  // so it covers waiting for a connection slot, the connect and the reply alike. 0: no deadline
+  // of the node's own (only the transport's bounds).
+  std::chrono::nanoseconds reply_timeout = limits::default_reply_timeout;
 };
 
 class peer_node {
@@ -83,6 +92,12 @@ class peer_node {
   const download_stats& stats() const { return stats_; }
   // Operations (get_peers rounds, searches, downloads, byes) still waiting for completions.
   std::size_t operations_in_flight() const;
+  // Requests whose reply deadline is armed (their timers are pending).
+  std::size_t replies_awaited() const;
+  // Changes the reply deadline for requests sent from now on (the simulator follows a
+  // set_network step that changes timeout_ms).
+  void set_reply_timeout(std::chrono::nanoseconds timeout) { config_.reply_timeout = timeout; }
+  std::chrono::nanoseconds reply_timeout() const { return config_.reply_timeout; }
 
  private:
   struct impl;  // operation state (rounds, searches, downloads), kept out of the header

@@ -36,15 +36,32 @@ using duration = std::chrono::nanoseconds;
 // console's `Resposta recebida: "<line>"`; empty when there is no reply.
 //
 // Inbound requests are delivered by the transport to peer_node::on_message (see peer_node.hpp).
+//
+// "Timed out" has one meaning in every world: the requester's reply deadline, kept by peer_node
+// on its scheduler (node_config::reply_timeout, counted from the send). When it passes, the node
+// calls abandon() and the request fails with errc::timed_out. Transports keep only
+// socket-level bounds (connect, reading one line, connection queues); they may still report
+// timed_out themselves (a connect that does not finish, a HELLO whose line is lost).
 using send_handler = std::function<void(std::error_code ec, std::optional<message> reply,
                                         std::string_view reply_line)>;
+
+// Names one send for abandon(). 0 names nothing.
+using send_id = std::uint64_t;
 
 class transport {
  public:
   virtual ~transport() = default;
   // `to` was interned in the node's address_book. The transport encodes `msg`; the request's
-  // clock increment has already happened in the node.
-  virtual void send(peer_id to, const message& msg, send_handler on_done) = 0;
+  // clock increment has already happened in the node. Returns an id for abandon() (0 when the
+  // send cannot be abandoned).
+  virtual send_id send(peer_id to, const message& msg, send_handler on_done) = 0;
+  // The requester's reply deadline for send `id` passed: the transport drops the send if it is
+  // still queued and releases its connection. It either completes the send right here, calling
+  // its handler with errc::timed_out before returning (the simulator does, so the network's
+  // trace and the node's failure name one exchange), or never calls that handler at all; the
+  // node reports the timeout itself in the second case. An id that is unknown, 0 or already
+  // completed is ignored.
+  virtual void abandon(send_id /*id*/) {}
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "real/world/fault_layer.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,11 +16,9 @@ namespace eachare::real {
 using sim::trace_event;
 using sim::trace_kind;
 
-namespace {
-
 // One request of a local peer, alive until its completion ran and every timer naming it fired.
-struct exchange {
-  explicit exchange(boost::asio::io_context& io) : deadline(io) {}
+struct fault_exchange {
+  explicit fault_exchange(boost::asio::io_context& io) : deadline(io) {}
   std::uint64_t id = 0;
   node_id from = sim::no_node;
   node_id to_node = sim::no_node;
@@ -28,8 +27,13 @@ struct exchange {
   std::uint32_t incarnation = 0;
   send_handler on_done;
   bool done = false;
+  send_id inner = 0;  // the asio_transport send of the line (not of a duplicate)
   boost::asio::steady_timer deadline;
 };
+
+namespace {
+
+using exchange = fault_exchange;
 
 trace_event wire(trace_kind k, const exchange& x, node_id at, peer_id other,
                  std::uint64_t value = 0, std::uint64_t sender_clock = 0) {
@@ -86,13 +90,26 @@ void complete(real_world& w, const std::shared_ptr<exchange>& x, std::error_code
   auto& self = static_cast<local_peer&>(w.host(x->from));
   self.deliver(x->incarnation, [x, ec, reply = std::move(reply), line = std::move(line)]() mutable {
     auto done = std::move(x->on_done);
-    done(ec, std::move(reply), line);
+    if (done) done(ec, std::move(reply), line);  // none once the node abandoned it
   });
 }
 
 }  // namespace
 
-void fault_transport::send(peer_id to, const message& msg, send_handler on_done) {
+void fault_transport::abandon(send_id id) {
+  const auto it = open_.find(id);
+  if (it == open_.end()) return;
+  const std::shared_ptr<exchange> x = std::move(it->second);
+  open_.erase(it);
+  if (x->done) return;
+  // As the simulator's network: the exchange times out now, its handler called from here.
+  ++world_.counters_mut().timed_out;
+  world_.emit(wire(trace_kind::timed_out, *x, x->from, x->to));
+  complete(world_, x, errc::timed_out, std::nullopt, {});
+  if (x->inner != 0) net_.abandon(x->inner);
+}
+
+send_id fault_transport::send(peer_id to, const message& msg, send_handler on_done) {
   real_world& w = world_;
   auto x = std::make_shared<exchange>(w.io());
   x->id = w.next_message_id();
@@ -107,24 +124,35 @@ void fault_transport::send(peer_id to, const message& msg, send_handler on_done)
 
   const sim::node_id dst = x->to_node;
   const sim::link_faults& lf = dst == sim::no_node ? w.faults().defaults : w.link(x->from, dst);
-  const auto timeout = duration{std::chrono::milliseconds(lf.timeout_ms)};
-  x->deadline.expires_after(w.wall(timeout));
-  x->deadline.async_wait([&w, x](const boost::system::error_code& ec) {
-    if (ec || x->done) return;
-    ++w.counters_mut().timed_out;
-    w.emit(wire(trace_kind::timed_out, *x, x->from, x->to));
-    complete(w, x, errc::timed_out, std::nullopt, {});
-  });
+  if (!expects_reply(x->type)) {
+    // Nothing to wait for but the line itself: a lost HELLO or BYE times out here (a request
+    // that expects a reply times out by its node's deadline, which calls abandon()).
+    const auto timeout = duration{std::chrono::milliseconds(lf.timeout_ms)};
+    x->deadline.expires_after(w.wall(timeout));
+    x->deadline.async_wait([&w, x](const boost::system::error_code& ec) {
+      if (ec || x->done) return;
+      ++w.counters_mut().timed_out;
+      w.emit(wire(trace_kind::timed_out, *x, x->from, x->to));
+      complete(w, x, errc::timed_out, std::nullopt, {});
+    });
+  } else {
+    if (open_.size() >= purge_at_) {
+      std::erase_if(open_, [](const auto& kv) { return kv.second->done; });
+      purge_at_ = std::max<std::size_t>(64, open_.size() * 2);
+    }
+    open_.emplace(x->id, x);
+  }
+  const send_id id = expects_reply(x->type) ? x->id : 0;
 
   if (dst != sim::no_node && w.blocked(x->from, dst)) {
     ++w.counters_mut().partitioned;
     w.emit(wire(trace_kind::partitioned, *x, x->from, to, 0));
-    return;  // the line vanishes: the requester times out
+    return id;  // the line vanishes: the requester times out
   }
   if (lf.drop_probability > 0 && w.draws().bernoulli(lf.drop_probability)) {
     ++w.counters_mut().dropped;
     w.emit(wire(trace_kind::dropped, *x, x->from, to, 0));
-    return;
+    return id;
   }
   const std::string line = encode(msg);
   const bool duplicate =
@@ -139,7 +167,7 @@ void fault_transport::send(peer_id to, const message& msg, send_handler on_done)
   // Writes the line for real (through our asio_transport), and handles its reply's faults.
   auto write = [&w, x, net, self, inc, msg, to, dst](bool copy) {
     if (self->incarnation() != inc) return;  // the sender crashed: its transport is closed
-    net->send(
+    const send_id sent = net->send(
         to, msg,
         [&w, x, dst, copy](std::error_code ec, std::optional<message> reply,
                            std::string_view reply_line) {
@@ -187,6 +215,7 @@ void fault_transport::send(peer_id to, const message& msg, send_handler on_done)
             complete(w, x, {}, std::move(reply), std::move(line));
           });
         });
+    if (!copy) x->inner = sent;
   };
   // A line for one of our peers that is paused waits until it resumes (the kernel would hold it).
   auto deliver = [&w, dst, write](bool copy) {
@@ -199,6 +228,7 @@ void fault_transport::send(peer_id to, const message& msg, send_handler on_done)
   };
   after(w, line_delay(w, lf, line.size() + 1), [deliver] { deliver(false); });
   if (duplicate) after(w, line_delay(w, lf, line.size() + 1), [deliver] { deliver(true); });
+  return id;
 }
 
 std::optional<message> fault_acceptor::on_message(const message& msg, std::string_view line) {

@@ -6,7 +6,12 @@
 //     is written later), duplicate (written twice; the copy's reply goes nowhere); per reply
 //     line, on the link receiver -> sender, the same (a lost reply: the requester times out; a
 //     delayed one completes later). A request for a paused local peer waits until it resumes.
-//     The requester's timeout (link timeout_ms) is enforced here, as in the simulator.
+//     The requester's reply deadline is the node's (node_config::reply_timeout, the link
+//     timeout_ms), as in the simulator: abandon() ends the exchange as a timeout (trace
+//     `timed_out`, the requester's handler called with errc::timed_out) and abandons the real
+//     connection. Only a HELLO or BYE, which waits for no
+//     reply, still times out here, at the link's timeout_ms (the simulator's network does the
+//     same).
 //   - fault_acceptor decorates a local peer's ACCEPTING side (the inbound handler between
 //     asio_transport and the peer_node): it traces every line that reaches the node and the reply
 //     it writes, and applies partition / drop to lines from senders that are not our own peers
@@ -19,6 +24,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -32,17 +39,24 @@ class real_world;
 using sim::node_id;
 class local_peer;
 
+struct fault_exchange;
+
 class fault_transport final : public transport {
  public:
   fault_transport(real_world& w, local_peer& self, asio_transport& net, std::uint32_t incarnation)
       : world_(w), self_(self), net_(net), incarnation_(incarnation) {}
-  void send(peer_id to, const message& msg, send_handler on_done) override;
+  send_id send(peer_id to, const message& msg, send_handler on_done) override;
+  void abandon(send_id id) override;
 
  private:
   real_world& world_;
   local_peer& self_;
   asio_transport& net_;
   std::uint32_t incarnation_;
+  // Requests that may still be abandoned, by id. Strong: a request whose line or reply was lost
+  // has nothing else holding it until its node's deadline. Finished ones are purged as it grows.
+  std::map<send_id, std::shared_ptr<fault_exchange>> open_;
+  std::size_t purge_at_ = 64;
 };
 
 class fault_acceptor final : public inbound_handler {

@@ -1,5 +1,7 @@
 #include "real/world/local_peer.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -210,7 +212,18 @@ void local_peer::create(trace_kind how) {
   for (const auto& f : spec_.files) files_.put(f.name, world_.file_content_for(f));
 
   ports p;
-  p.net = std::make_unique<asio_transport>(world_.io(), world_.mutable_book());
+  // The reply deadline is the node's (the link timeout_ms, in scenario time); the socket's own
+  // bound on a reply line stays well behind it, so it never decides a timeout.
+  const duration reply_timeout{std::chrono::milliseconds(world_.faults().defaults.timeout_ms)};
+  transport_options topt;
+  topt.reply_timeout = std::max(
+      topt.reply_timeout,
+      std::chrono::duration_cast<std::chrono::milliseconds>(world_.wall(reply_timeout) * 2));
+  // The scenario's connection queue, when it names one (else the transport's own 128).
+  if (const auto limit = world_.faults().max_outbound_connections; limit > 0) {
+    topt.max_outbound_connections = limit;
+  }
+  p.net = std::make_unique<asio_transport>(world_.io(), world_.mutable_book(), topt);
   p.faulty = std::make_unique<fault_transport>(world_, *this, *p.net, incarnation_);
   p.sched = std::make_unique<scheduler_port>(world_, *this, incarnation_);
   p.obs = std::make_unique<observer_port>(world_, *this);
@@ -221,6 +234,7 @@ void local_peer::create(trace_kind how) {
   cfg.max_chunks_in_flight = spec_.max_chunks_in_flight;
   cfg.rng_seed = world_.options().seed * 1000003u + id_ * 7919u + incarnation_;
   cfg.neighbours = spec_.neighbours;
+  cfg.reply_timeout = reply_timeout;
   node_ = std::make_unique<peer_node>(std::move(cfg), world_.mutable_book(), *p.faulty, *p.sched,
                                       files_, *p.obs);
   p.acceptor = std::make_unique<fault_acceptor>(world_, *this, *node_);
@@ -289,6 +303,13 @@ void local_peer::resume() {
   for (auto& fn : held) {
     if (status_ != node_status::running) break;  // it crashed or paused again meanwhile
     fn();
+  }
+}
+
+void local_peer::follow_reply_timeout() {
+  if (node_) {
+    node_->set_reply_timeout(
+        duration{std::chrono::milliseconds(world_.faults().defaults.timeout_ms)});
   }
 }
 

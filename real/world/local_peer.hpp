@@ -52,6 +52,8 @@ class local_peer final : public peer_host {
   // --- for the fault layer ---
   node_id id() const { return id_; }
   std::uint32_t incarnation() const { return incarnation_; }
+  // The node's reply deadline := the world's default link timeout_ms (after set_network/heal).
+  void follow_reply_timeout();
   // Runs fn for incarnation `inc`: now, or at resume while paused; never once it is stale.
   void deliver(std::uint32_t inc, std::function<void()> fn);
 

@@ -227,6 +227,7 @@ std::size_t real_world::partition_oneway(const std::vector<node_id>& from,
 void real_world::heal() {
   partitions_.clear();
   current_ = base_;
+  follow_reply_timeout();
   emit_world(trace_kind::heal, sim::no_node);
   recount();
   tracker_.mark(now());
@@ -234,7 +235,15 @@ void real_world::heal() {
 
 void real_world::set_network(const sim::link_faults& defaults) {
   current_.defaults = defaults;
+  follow_reply_timeout();
   emit_world(trace_kind::network_change, sim::no_node);
+}
+
+void real_world::follow_reply_timeout() {
+  // Our own peers keep the requester's deadline in their nodes (external programs keep theirs).
+  for (auto& h : hosts_) {
+    if (auto* local = dynamic_cast<local_peer*>(h.get())) local->follow_reply_timeout();
+  }
 }
 
 // --- driving --------------------------------------------------------------------------------

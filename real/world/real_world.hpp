@@ -149,6 +149,8 @@ class real_world final : public sim::peer_world {
   void live_set_changed();
 
  private:
+  // Our peers' reply deadlines follow the current default link timeout_ms.
+  void follow_reply_timeout();
   std::string map_address(const std::string& address);
   void recount();
 

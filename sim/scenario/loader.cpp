@@ -102,6 +102,15 @@ const std::vector<std::string_view> network_key_names = {"delay",
                                                          "bandwidth_bytes_per_s",
                                                          "timeout_ms"};
 
+// `network:` also takes the connection queue, which a set_network step cannot change.
+const std::vector<std::string_view> network_top_key_names = {"delay",
+                                                             "drop_probability",
+                                                             "duplicate_probability",
+                                                             "reorder_jitter_ms",
+                                                             "bandwidth_bytes_per_s",
+                                                             "timeout_ms",
+                                                             "max_outbound_connections"};
+
 const char* const top_keys[] = {"name",        "description", "seed",   "ep",
                                 "duration_ms", "expect",      "peers",  "files",
                                 "network",     "timeline",    "checks", "implementations"};
@@ -856,9 +865,13 @@ class reader {
 
   void network(const YAML::Node& n, scenario& s) const {
     if (n.IsNull()) return;
-    const auto m = mapping(n, "network", network_key_names);
+    const auto m = mapping(n, "network", network_top_key_names);
     const auto p = network_keys(m);
     refuse_external_link_faults(p, s, n);
+    if (const auto* e = find(m, "max_outbound_connections")) {
+      s.network.max_outbound_connections =
+          static_cast<std::uint32_t>(unsigned_int(e->value, e->key, 1, 65535));
+    }
     if (p.delay) s.network.delay = *p.delay;
     if (p.drop_probability) s.network.drop_probability = *p.drop_probability;
     if (p.duplicate_probability) s.network.duplicate_probability = *p.duplicate_probability;

@@ -139,6 +139,7 @@ class scenario_run {
     setup.source = &scenario_;
     setup.seed = seed_;
     setup.network.defaults = to_faults(scenario_.network);
+    setup.network.max_outbound_connections = scenario_.network.max_outbound_connections;
     if (options_.make_world) return options_.make_world(setup);
     sim::world_config c;
     c.seed = setup.seed;

@@ -99,6 +99,8 @@ struct network_spec {
   duration reorder_jitter{0};  // extension: extra uniform delay in [0, jitter) per line
   std::uint64_t bandwidth_bytes_per_s = 0;  // 0 = unlimited
   duration timeout{std::chrono::milliseconds(2000)};
+  // extension: the connection queue (network: only, not set_network); 0 = no limit
+  std::uint32_t max_outbound_connections = 0;
 };
 
 // set_network: only the keys the step names change.

@@ -543,7 +543,27 @@ TEST(ScenarioLoaderErrors, UnknownNetworkKey) {
   EXPECT_EQ(error_of(head + "network:\n  loss: 0.1\n"),
             "t.yaml:5:3: unknown key 'loss' in network (expected one of: delay, "
             "drop_probability, duplicate_probability, reorder_jitter_ms, bandwidth_bytes_per_s, "
-            "timeout_ms)");
+            "timeout_ms, max_outbound_connections)");
+}
+
+TEST(ScenarioLoader, ReadsTheConnectionQueueExtension) {
+  const scenario s = load_string(head + "network:\n  max_outbound_connections: 3\n", "t.yaml");
+  EXPECT_EQ(s.network.max_outbound_connections, 3u);
+  EXPECT_EQ(load_string(head, "t.yaml").network.max_outbound_connections, 0u)
+      << "absent: no limit, as before the key existed";
+}
+
+TEST(ScenarioLoaderErrors, ConnectionQueueOfZeroIsRefused) {
+  EXPECT_EQ(
+      error_of(head + "network:\n  max_outbound_connections: 0\n"),
+      "t.yaml:5:29: expected an integer from 1 to 65535 for 'max_outbound_connections', got '0'");
+}
+
+TEST(ScenarioLoaderErrors, SetNetworkCannotChangeTheConnectionQueue) {
+  EXPECT_NE(
+      error_of(head + "timeline:\n  - {at_ms: 0, do: set_network, max_outbound_connections: 2}\n")
+          .find("unknown key 'max_outbound_connections'"),
+      std::string::npos);
 }
 
 TEST(ScenarioLoaderErrors, UnknownCheck) {

@@ -37,11 +37,26 @@ class fake_transport final : public transport {
   // Decides a send's outcome when it is made; nullopt leaves it pending for the test.
   using responder = std::function<std::optional<send_outcome>(peer_id to, const message& msg)>;
 
-  void send(peer_id to, const message& msg, send_handler on_done) override {
+  // The id is the send's index + 1.
+  send_id send(peer_id to, const message& msg, send_handler on_done) override {
     const std::size_t index = sends_.size();
     sends_.push_back({to, msg});
     handlers_.push_back(std::move(on_done));
     settled_.push_back(false);
+    abandoned_.push_back(false);
+    send_and_settle(index, to, msg);
+    return index + 1;
+  }
+
+  // The node gave up on the send: its handler will never run, even if the test completes it.
+  void abandon(send_id id) override {
+    if (id == 0 || id > abandoned_.size()) return;
+    abandoned_[id - 1] = true;
+    handlers_[id - 1] = nullptr;
+  }
+
+ private:
+  void send_and_settle(std::size_t index, peer_id to, const message& msg) {
     if (fail_nth_ != 0 && sends_.size() == fail_nth_) {
       complete(index, make_error_code(errc::connection_refused));
     } else if (refused_.contains(to)) {
@@ -51,6 +66,7 @@ class fake_transport final : public transport {
     }
   }
 
+ public:
   // --- set-up -------------------------------------------------------------------------------
   void set_responder(responder r) { responder_ = std::move(r); }
   // The n-th send (1-based, counted over the transport's life) fails with connection_refused;
@@ -96,6 +112,8 @@ class fake_transport final : public transport {
     return out;
   }
   std::size_t queued() const { return queue_.size(); }
+  // Whether the node abandoned send `index` (its reply deadline passed).
+  bool abandoned(std::size_t index) const { return abandoned_.at(index); }
 
  private:
   bool deliver(bool newest_first) {
@@ -107,6 +125,7 @@ class fake_transport final : public transport {
       queue_.pop_front();
     }
     send_handler handler = std::move(handlers_[index]);
+    if (!handler) return true;  // abandoned: the completion goes nowhere
     const std::string line = outcome.reply ? encode(*outcome.reply) : std::string();
     handler(outcome.ec, std::move(outcome.reply), line);
     return true;
@@ -122,6 +141,7 @@ class fake_transport final : public transport {
   std::vector<sent_message> sends_;
   std::vector<send_handler> handlers_;
   std::vector<bool> settled_;
+  std::vector<bool> abandoned_;
   std::deque<std::pair<std::size_t, send_outcome>> queue_;
   responder responder_;
   std::size_t fail_nth_ = 0;

@@ -53,6 +53,9 @@ node_config config_with(std::vector<std::string> neighbours, int ep = 3) {
   c.self = self_addr;
   c.ep = ep;
   c.neighbours = std::move(neighbours);
+  // These tests complete sends by hand whenever they like: no reply deadline of the node's
+  // (the ReplyDeadline tests set one).
+  c.reply_timeout = duration{0};
   return c;
 }
 
@@ -1430,6 +1433,150 @@ TEST(PeerNode, SweepFailingEachSendInTurnAlwaysFinishesEveryOperation) {
 
 TEST(PeerNode, SweepWithCompletionsInReverseOrderAlwaysFinishesEveryOperation) {
   sweep_every_send_failure(/*newest_first=*/true);
+}
+
+}  // namespace
+}  // namespace eachare
+
+// ---------------------------------------------------------------------------------------------
+// The requester's reply deadline (node_config::reply_timeout): the one meaning of "timed out".
+
+namespace eachare {
+namespace {
+
+node_config with_deadline(std::vector<std::string> neighbours, duration timeout) {
+  node_config c = config_with(std::move(neighbours));
+  c.reply_timeout = timeout;
+  return c;
+}
+
+TEST(PeerNodeReplyDeadline, ReplyBeforeTheDeadlineCompletesAndDisarmsIt) {
+  harness h(with_deadline({p2}, 2s));
+  h.command(cmd_get_peers{});
+  ASSERT_EQ(h.net.send_count(), 1u);
+  EXPECT_EQ(h.node->replies_awaited(), 1u);
+  EXPECT_EQ(h.sched.pending_timers(), 2u) << "the request's deadline and the round's limit";
+  h.sched.advance(2s - 1ms);
+  peer_list_body list;
+  list.entries = {{p3, peer_status::online, 4}};
+  h.net.reply(0, make_msg(p2, 7, std::move(list)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.node->replies_awaited(), 0u);
+  EXPECT_EQ(h.sched.pending_timers(), 0u) << "the reply cancels the deadline";
+  EXPECT_EQ(h.record(p2).status, peer_status::online);
+  EXPECT_EQ(h.record(p3).status, peer_status::online);
+  EXPECT_FALSE(h.net.abandoned(0));
+  h.sched.advance(1h);
+  EXPECT_EQ(h.obs.count("send failed"), 0u);
+  EXPECT_EQ(h.obs.count("get_peers done"), 1u);
+}
+
+TEST(PeerNodeReplyDeadline, NoReplyTimesOutAtTheDeadlineAndMarksThePeerOffline) {
+  harness h(with_deadline({p2}, 2s));
+  h.hello_from(p2);
+  h.command(cmd_get_peers{});
+  h.obs.clear();
+  h.sched.advance(2s - 1ns);
+  EXPECT_EQ(h.obs.events(), strings{}) << "nothing happens before the deadline";
+  h.sched.advance(1ns);
+  EXPECT_EQ(h.obs.events(), (strings{"send failed 127.0.0.1:9002 timed out",
+                                     "updated 127.0.0.1:9002 OFFLINE", "get_peers done"}))
+      << "the same lines as any failed send, at exactly send time + reply_timeout";
+  EXPECT_TRUE(h.net.abandoned(0)) << "the transport is told to let the request go";
+  EXPECT_EQ(h.node->replies_awaited(), 0u);
+  EXPECT_EQ(h.node->operations_in_flight(), 0u);
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+}
+
+TEST(PeerNodeReplyDeadline, ReplyAfterTheDeadlineIsIgnored) {
+  harness h(with_deadline({p2}, 2s));
+  h.command(cmd_get_peers{});
+  const std::uint64_t clock_before = h.node->clock();
+  h.sched.advance(2s);
+  ASSERT_EQ(h.record(p2).status, peer_status::offline);
+  h.obs.clear();
+  peer_list_body list;
+  list.entries = {{p3, peer_status::online, 4}};
+  h.net.reply(0, make_msg(p2, 50, std::move(list)));
+  h.net.deliver_all();
+  EXPECT_EQ(h.obs.events(), strings{}) << "no clock update, no table change, no second outcome";
+  EXPECT_EQ(h.node->clock(), clock_before);
+  EXPECT_EQ(h.record(p2).status, peer_status::offline);
+  EXPECT_EQ(h.node->peers().find(h.book.find(p3)), nullptr);
+}
+
+TEST(PeerNodeReplyDeadline, TransportFailureBeforeTheDeadlineIsReportedAsItsOwn) {
+  harness h(with_deadline({p2}, 2s));
+  h.command(cmd_get_peers{});
+  h.net.complete(0, errc::connection_refused);
+  h.net.deliver_all();
+  EXPECT_TRUE(h.obs.contains("send failed 127.0.0.1:9002 connection refused"));
+  EXPECT_EQ(h.sched.pending_timers(), 0u);
+  h.sched.advance(1h);
+  EXPECT_EQ(h.obs.count("send failed"), 1u);
+}
+
+TEST(PeerNodeReplyDeadline, HelloAndByeWaitForNoReplyAndArmNoDeadline) {
+  harness h(with_deadline({p2}, 2s));
+  h.command(cmd_hello{h.id(p2)});
+  EXPECT_EQ(h.node->replies_awaited(), 0u);
+  EXPECT_EQ(h.sched.pending_timers(), 0u);
+  h.sched.advance(1h);
+  h.net.succeed(0);
+  h.net.deliver_all();
+  EXPECT_EQ(h.record(p2).status, peer_status::online) << "a slow HELLO still succeeds";
+}
+
+TEST(PeerNodeReplyDeadline, SlowDownloadChunkTimesOutAndIsRetriedElsewhere) {
+  download_fixture f(with_deadline({p2, p3}, 2s));
+  // p2 never answers a DL; p3 answers at once.
+  const peer_id slow = f.h.id(p2);
+  f.h.net.set_responder([&f, slow](peer_id to, const message& m) -> std::optional<send_outcome> {
+    if (to == slow && m.type() == message_type::dl) return std::nullopt;
+    return f.remote(to, m);
+  });
+  f.h.command(cmd_download{"mil.txt", std::nullopt});
+  f.h.net.deliver_all();
+  EXPECT_EQ(f.h.obs.count("download mil.txt completed"), 0u) << "p2's chunks are still awaited";
+  f.h.sched.advance(2s);
+  for (int i = 0; i < 20 && f.h.obs.count("download mil.txt") == 0; ++i) {
+    f.h.net.deliver_all();
+    f.h.sched.advance(1s);
+  }
+  EXPECT_EQ(f.h.obs.count("download mil.txt completed"), 1u);
+  ASSERT_NE(f.h.files.get("mil.txt"), nullptr);
+  EXPECT_EQ(*f.h.files.get("mil.txt"), f.content);
+  EXPECT_TRUE(f.h.obs.contains("send failed 127.0.0.1:9002 timed out"));
+  EXPECT_GT(f.h.obs.last_retries, 0u);
+}
+
+TEST(PeerNodeReplyDeadline, ZeroMeansNoDeadlineOfTheNodesOwn) {
+  harness h(with_deadline({p2}, duration{0}));
+  h.command(cmd_get_peers{});
+  EXPECT_EQ(h.node->replies_awaited(), 0u);
+  EXPECT_EQ(h.sched.pending_timers(), 1u) << "only the round's limit";
+}
+
+TEST(PeerNodeReplyDeadline, DestroyingTheNodeCancelsItsDeadlines) {
+  harness h(with_deadline({p2, p3}, 2s));
+  h.command(cmd_get_peers{});
+  EXPECT_EQ(h.sched.pending_timers(), 3u);
+  h.node.reset();
+  EXPECT_EQ(h.sched.pending_timers(), 0u);
+}
+
+TEST(PeerNodeReplyDeadline, SlotsAreReusedSoMemoryFollowsRequestsInFlight) {
+  harness h(with_deadline({p2}, 2s));
+  h.net.set_responder([&h](peer_id to, const message&) -> std::optional<send_outcome> {
+    return send_outcome{{}, make_msg(h.book.name(to), 1, peer_list_body{})};
+  });
+  for (int round = 0; round < 100; ++round) {
+    h.command(cmd_get_peers{});
+    h.net.deliver_all();
+  }
+  EXPECT_EQ(h.node->replies_awaited(), 0u);
+  EXPECT_EQ(h.sched.pending_timers(), 0u);
+  EXPECT_EQ(h.obs.count("get_peers done"), 100u);
 }
 
 }  // namespace

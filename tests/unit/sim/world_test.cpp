@@ -688,6 +688,118 @@ TEST(World, ObserverTapSeesTheNodeEvents) {
   EXPECT_EQ(tap.clocks, 2);
 }
 
+// --- the requester's reply deadline, kept by the node ----------------------------------------
+
+TEST(World, TheNodesDeadlineEndsTheExchangeAndTheNetworkTracesItAsATimeout) {
+  two_peers t(constant_delay(1500));
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(1));
+  EXPECT_EQ(t.w.node(t.a)->replies_awaited(), 1u);
+  t.w.run_until(milliseconds(5000));
+  const auto timed_out = t.rec.of(trace_kind::timed_out, t.a);
+  ASSERT_EQ(timed_out.size(), 1u);
+  EXPECT_EQ(timed_out[0].time, milliseconds(2000));
+  EXPECT_EQ(t.w.counters().timed_out, 1u);
+  EXPECT_EQ(t.w.node(t.a)->replies_awaited(), 0u);
+  EXPECT_EQ(entry(t.w, t.a, t.b)->status, peer_status::offline);
+}
+
+TEST(World, ASetNetworkTimeoutChangeMovesTheNodesDeadline) {
+  world_config c = constant_delay(5);
+  c.network.defaults.drop_probability = 1.0;
+  two_peers t(c);
+  EXPECT_EQ(t.w.node(t.a)->reply_timeout(), milliseconds(2000));
+  link_faults shorter = t.w.faults().defaults;
+  shorter.timeout_ms = 500;
+  t.w.set_network(shorter);
+  EXPECT_EQ(t.w.node(t.a)->reply_timeout(), milliseconds(500));
+  t.w.command(t.a, cmd_get_peers{});
+  t.w.run_until(milliseconds(5000));
+  const auto failed = t.rec.of(trace_kind::send_failed, t.a);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].time, milliseconds(500));
+  t.w.heal();
+  EXPECT_EQ(t.w.node(t.a)->reply_timeout(), milliseconds(2000)) << "heal reverts it too";
+}
+
+// --- the connection queue (fault_model::max_outbound_connections) -----------------------------
+
+// Peer 0 lists peers 1..4; every peer started.
+struct star {
+  explicit star(world_config c) : w(std::move(c)) {
+    w.events().add_listener(rec);
+    hub = w.add_peer(make_spec(0, {addr(1), addr(2), addr(3), addr(4)}));
+    for (int i = 1; i <= 4; ++i) w.add_peer(make_spec(i, {addr(0)}));
+    for (node_id n = 0; n < 5; ++n) w.start(n);
+  }
+  std::vector<duration> arrivals() const {
+    std::vector<duration> out;
+    for (const auto& e : rec.of(trace_kind::received)) {
+      if (e.type == message_type::get_peers) out.push_back(e.time);
+    }
+    return out;
+  }
+  world w;
+  trace_recorder rec;
+  node_id hub = 0;
+};
+
+TEST(World, WithoutAConnectionLimitEveryRequestGoesOutAtOnce) {
+  star s(constant_delay(100));
+  s.w.command(s.hub, cmd_get_peers{});
+  s.w.run_until(milliseconds(2000));
+  EXPECT_EQ(s.arrivals(), (std::vector<duration>(4, milliseconds(100))));
+}
+
+TEST(World, ConnectionQueueHoldsRequestsBeyondTheLimitUntilEarlierOnesComplete) {
+  world_config c = constant_delay(100);
+  c.network.max_outbound_connections = 2;
+  star s(c);
+  s.w.command(s.hub, cmd_get_peers{});
+  EXPECT_EQ(s.rec.of(trace_kind::sent, s.hub).size(), 4u)
+      << "every request is sent (and ticked) by the node at once";
+  s.w.run_until(milliseconds(2000));
+  // Two on the wire at once: the first two complete at 200 ms, freeing the slots.
+  EXPECT_EQ(s.arrivals(), (std::vector<duration>{milliseconds(100), milliseconds(100),
+                                                 milliseconds(300), milliseconds(300)}));
+  EXPECT_EQ(s.rec.of(trace_kind::send_failed, s.hub).size(), 0u);
+  EXPECT_EQ(s.w.net().exchanges_in_flight(), 0u);
+}
+
+TEST(World, RequestStillQueuedAtItsDeadlineTimesOutWithoutEverBeingSent) {
+  world_config c = constant_delay(10);
+  c.network.defaults.timeout_ms = 1000;
+  c.network.max_outbound_connections = 1;
+  star s(c);
+  s.w.pause(1);  // accepts, never answers: holds the only slot until the deadline
+  s.w.command(s.hub, cmd_get_peers{});
+  s.w.run_until(milliseconds(5000));
+  const auto failed = s.rec.of(trace_kind::send_failed, s.hub);
+  ASSERT_EQ(failed.size(), 4u);
+  for (const auto& f : failed) {
+    EXPECT_EQ(f.time, milliseconds(1000));
+    EXPECT_EQ(f.error, code(errc::timed_out));
+  }
+  EXPECT_EQ(s.arrivals(), std::vector<duration>{}) << "the queued ones never connected";
+  for (node_id n = 1; n <= 4; ++n) EXPECT_EQ(entry(s.w, s.hub, n)->status, peer_status::offline);
+  s.w.resume(1);
+  s.w.run_until(milliseconds(6000));
+  EXPECT_EQ(s.w.net().exchanges_in_flight(), 0u);
+}
+
+TEST(World, ConnectionQueueKeepsTheTraceDeterministic) {
+  auto run = [] {
+    world_config c = constant_delay(100);
+    c.network.defaults.delay = delay_distribution::exponential(1, 30);
+    c.network.max_outbound_connections = 1;
+    star s(c);
+    for (int i = 0; i < 5; ++i) s.w.command(s.hub, cmd_get_peers{});
+    s.w.run_until(milliseconds(20000));
+    return s.w.trace_hash();
+  };
+  EXPECT_EQ(run(), run());
+}
+
 }  // namespace
 }  // namespace eachare::sim
 
