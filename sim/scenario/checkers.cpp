@@ -288,6 +288,7 @@ void download_integrity_checker::verify_file(sim::node_id n, const std::string& 
             n);
     return;
   }
+  ++identical_;
   bytes_verified_ += got->size();
 }
 
@@ -385,8 +386,14 @@ check_result download_integrity_checker::finish(sim::peer_world& w) {
   r.name = name_;
   r.kind = check_kind::download_integrity;
   r.passed = !first_time_;
-  r.figure = std::to_string(completed_) + " of " + std::to_string(requested_) +
-             " downloads complete and identical (" + std::to_string(bytes_verified_) + " bytes)";
+  // "complete and identical" only when both hold for every completed download: a completed
+  // download whose bytes differ must not read as a good one in the figure.
+  r.figure = identical_ == completed_
+                 ? std::to_string(completed_) + " of " + std::to_string(requested_) +
+                       " downloads complete and identical"
+                 : std::to_string(completed_) + " of " + std::to_string(requested_) +
+                       " downloads complete, " + std::to_string(identical_) + " identical";
+  r.figure += " (" + std::to_string(bytes_verified_) + " bytes)";
   if (abandoned_ > 0) r.figure += ", " + std::to_string(abandoned_) + " abandoned by a crash";
   // A check with nothing to check does not pass: it says so and fails.
   if (!first_time_ && requested_ == abandoned_) {

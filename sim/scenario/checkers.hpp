@@ -139,6 +139,7 @@ class download_integrity_checker final : public checker {
   std::uint64_t notes_left_out_ = 0;
   std::uint64_t requested_ = 0;
   std::uint64_t completed_ = 0;
+  std::uint64_t identical_ = 0;  // completed and byte-identical to the source
   std::uint64_t abandoned_ = 0;
   std::uint64_t bytes_verified_ = 0;
   std::optional<duration> first_time_;
