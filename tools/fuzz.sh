@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/, EACHARE_FUZZ=ON, clang-14 with ASan+UBSan) in build-fuzz and
-# runs every one of them in turn for a share of SECONDS (default 600 in all): decode gets 3 shares,
+# runs every one of them in turn, on every core (libFuzzer -fork=NPROC), for a share of SECONDS
+# (default 600 in all): decode gets 3 shares,
 # the node and the scenario loader 2, base64, peer addresses and the neighbours file 1 each.
 # Each target starts from its checked-in seed corpus (fuzz/corpus/<target>, read only) plus what
 # earlier runs found (build-fuzz/fuzz/work/<target>/corpus). Crash inputs are saved as
@@ -24,6 +25,11 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEACHARE_FU
       -DEACHARE_WERROR=ON -DEACHARE_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 
+# Every core fuzzes (libFuzzer's fork mode: one worker process per core, sharing the corpus);
+# on one core, the plain in-process mode.
+fork=()
+(( $(nproc) > 1 )) && fork=(-fork="$(nproc)")
+
 sum=0
 for s in "${shares[@]}"; do sum=$((sum + s)); done
 failed=0
@@ -38,10 +44,12 @@ for i in "${!targets[@]}"; do
   [[ -n "${dicts[$i]}" ]] && dict=(-dict="fuzz/${dicts[$i]}")
   echo "== $t: ${secs} s =="
   rc=0
-  build-fuzz/fuzz/"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  build-fuzz/fuzz/"$t" "${fork[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "${dict[@]}" "$work/corpus" "fuzz/corpus/$t" \
     >"$work/last.log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/last.log" | tail -1)
+  # Fork mode prints no final stats: its progress lines start with the running total ("#N:").
+  [[ -z "$execs" ]] && execs=$(sed -n 's/^#\([0-9]*\): .*/\1/p' "$work/last.log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$work/last.log" | tail -1 | cut -d' ' -f2)
   status=ok
   if (( rc != 0 )); then
