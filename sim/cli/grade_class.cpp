@@ -24,6 +24,7 @@
 #include "real/external/external_process.hpp"
 #include "sim/cli/class_file.hpp"
 #include "sim/cli/ordered_pool.hpp"
+#include "sim/cli/progress_bar.hpp"
 #include "sim/scenario/loader.hpp"
 
 #ifndef EACHARE_SOURCE_DIR
@@ -144,50 +145,6 @@ class port_slots {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::vector<unsigned> free_;
-};
-
-// A progress bar on a terminal: gradings done, how many could not be graded, wall time, ETA.
-class class_progress {
- public:
-  class_progress(std::size_t total, bool enabled)
-      : total_(total), enabled_(enabled), started_(steady::now()) {}
-  ~class_progress() { clear(); }
-  void update(std::size_t done, std::size_t not_graded) {
-    if (!enabled_) return;
-    const auto t = steady::now();
-    if (t - started_ < std::chrono::milliseconds(500) ||
-        (shown_ && t - last_ < std::chrono::milliseconds(200))) {
-      return;
-    }
-    last_ = t;
-    shown_ = true;
-    constexpr std::size_t width = 24;
-    const std::size_t filled = total_ == 0 ? width : done * width / total_;
-    std::string bar(filled, '#');
-    bar.append(width - filled, '-');
-    const double elapsed = std::chrono::duration<double>(t - started_).count();
-    std::fprintf(stderr, "\r\033[K  [%s] %zu/%zu gradings", bar.c_str(), done, total_);
-    if (not_graded > 0) std::fprintf(stderr, ", %zu not graded", not_graded);
-    std::fprintf(stderr, ", %.0f s", elapsed);
-    if (done > 0 && done < total_) {
-      std::fprintf(stderr, ", ETA %.0f s",
-                   elapsed / static_cast<double>(done) * static_cast<double>(total_ - done));
-    }
-    std::fflush(stderr);
-  }
-  void clear() {
-    if (!shown_) return;
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
-    shown_ = false;
-  }
-
- private:
-  std::size_t total_;
-  bool enabled_;
-  bool shown_ = false;
-  steady::time_point started_;
-  steady::time_point last_{};
 };
 
 bool write_file(const fs::path& path, const std::string& text) {
@@ -587,7 +544,8 @@ int run_class(const class_flags& f) {
   rep.info = run.info;
   rep.jobs = jobs;
   std::size_t not_graded = 0;
-  class_progress bar(run.pairs.size(), ::isatty(STDERR_FILENO) == 1 && !f.quiet);
+  progress_bar bar(run.pairs.size(), ::isatty(STDERR_FILENO) == 1 && !f.quiet, "gradings",
+                   "not graded");
   if (!f.quiet) {
     std::cout << "grading " << cf.students.size() << " submissions x " << run.info.scenarios.size()
               << " scenario files = " << run.info.pairs() << " gradings"

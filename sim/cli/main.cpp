@@ -30,6 +30,7 @@
 #include "sim/cli/grade_class.hpp"
 #include "sim/cli/html_output.hpp"
 #include "sim/cli/ordered_pool.hpp"
+#include "sim/cli/progress_bar.hpp"
 #include "sim/cli/real_mode.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/report.hpp"
@@ -169,54 +170,6 @@ class progress_line {
  private:
   using clock = std::chrono::steady_clock;
   std::string name_;
-  bool enabled_;
-  bool shown_ = false;
-  clock::time_point started_;
-  clock::time_point last_{};
-};
-
-// A progress bar on a terminal for sweeps of several runs: runs finished, how many did not go as
-// expected, wall time so far and the time left at the rate so far. Drawn on stderr, from the main
-// thread only.
-class sweep_progress {
- public:
-  sweep_progress(std::size_t total, bool enabled)
-      : total_(total), enabled_(enabled), started_(clock::now()) {}
-  ~sweep_progress() { clear(); }
-  void update(std::size_t done, std::size_t not_ok) {
-    if (!enabled_) return;
-    const auto t = clock::now();
-    if (t - started_ < std::chrono::milliseconds(500) ||
-        (shown_ && t - last_ < std::chrono::milliseconds(200))) {
-      return;
-    }
-    last_ = t;
-    shown_ = true;
-    constexpr std::size_t width = 24;
-    const std::size_t filled = total_ == 0 ? width : done * width / total_;
-    std::string bar(filled, '#');
-    bar.append(width - filled, '-');
-    const double elapsed = std::chrono::duration<double>(t - started_).count();
-    std::fprintf(stderr, "\r\033[K  [%s] %zu/%zu runs", bar.c_str(), done, total_);
-    if (not_ok > 0) std::fprintf(stderr, ", %zu not as expected", not_ok);
-    std::fprintf(stderr, ", %.0f s", elapsed);
-    if (done > 0 && done < total_) {
-      const double left = elapsed / static_cast<double>(done) * static_cast<double>(total_ - done);
-      std::fprintf(stderr, ", ETA %.0f s", left);
-    }
-    std::fflush(stderr);
-  }
-  // Before anything is printed to stdout, which may be the same terminal.
-  void clear() {
-    if (!shown_) return;
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
-    shown_ = false;
-  }
-
- private:
-  using clock = std::chrono::steady_clock;
-  std::size_t total_;
   bool enabled_;
   bool shown_ = false;
   clock::time_point started_;
@@ -384,7 +337,7 @@ int run(const run_flags& f) {
   // One run: the virtual-time progress line; several: the sweep's bar.
   std::optional<progress_line> single_progress;
   if (plan.size() == 1) single_progress.emplace((*all)[plan.front().file].name, tty);
-  sweep_progress bar(plan.size(), tty && plan.size() > 1);
+  eachare::cli::progress_bar bar(plan.size(), tty && plan.size() > 1, "runs", "not as expected");
 
   // Runs on a pool thread (or this one): everything it touches is its own but the scenario, which
   // run() only reads. Sequential runs stream their trace; parallel ones buffer it for ordering.
