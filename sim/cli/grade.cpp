@@ -1,4 +1,5 @@
 #include "sim/cli/grade.hpp"
+#include "sim/cli/output_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -286,17 +287,6 @@ std::string grade_again(const grade_flags& f, const std::string& file) {
   return out + " " + shell_word(file);
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    std::cerr << "eachare-sim: cannot write " << path << '\n';
-    return false;
-  }
-  return true;
-}
-
 struct tally {
   std::size_t passed_checks = 0;
   std::size_t total_checks = 0;
@@ -351,9 +341,10 @@ bool write_reports(const grade_flags& f, const std::vector<scn::report_entry>& e
                   {"scenarios_total", entries.size()},
                   {"wall_seconds", wall}};
     j["errors"] = errors;
-    if (!write_file(f.report_json, j.dump(2) + "\n")) return false;
+    if (!eachare::cli::write_output_file(f.report_json, j.dump(2) + "\n")) return false;
   }
-  if (!f.report_junit.empty() && !write_file(f.report_junit, scn::junit_report(entries))) {
+  if (!f.report_junit.empty() &&
+      !eachare::cli::write_output_file(f.report_junit, scn::junit_report(entries))) {
     return false;
   }
   return true;

@@ -1,4 +1,5 @@
 #include "sim/cli/html_output.hpp"
+#include "sim/cli/output_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -36,17 +37,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   }
   if (!cur.empty()) out.push_back(cur);
   return out;
-}
-
-bool write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    std::cerr << "eachare-sim: cannot write " << path << '\n';
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -121,7 +111,7 @@ bool html_output::write(const std::string& title) {
   if (!enabled()) return true;
   const auto t0 = wall::now();
   const std::string doc = scenario::html_document(title, sections_);
-  const bool ok = write_text(flags_.path, doc);
+  const bool ok = eachare::cli::write_output_file(flags_.path, doc);
   bytes_ = doc.size();
   seconds_ = render_seconds_ + std::chrono::duration<double>(wall::now() - t0).count();
   return ok;
@@ -144,7 +134,8 @@ bool write_summary_report(const std::string& path, const std::vector<scenario::r
                                 scenario::markup_escape(sweep_text, scenario::control_chars::keep) +
                                 "</pre></section>\n");
   }
-  return write_text(path, scenario::html_document("eachare-sim merge", sections));
+  return eachare::cli::write_output_file(path,
+                                         scenario::html_document("eachare-sim merge", sections));
 }
 
 int report_from_traces(const std::vector<std::string>& traces, const html_flags& f) {
@@ -212,7 +203,7 @@ int report_from_traces(const std::vector<std::string>& traces, const html_flags&
                                                       ? scenario_names.front()
                                                       : std::string("eachare-sim run"),
                                                   sections);
-  if (!write_text(f.path, doc)) return exit_invalid;
+  if (!eachare::cli::write_output_file(f.path, doc)) return exit_invalid;
   std::cerr << "eachare-sim: wrote " << f.path << " (" << doc.size() << " bytes, "
             << sections.size() << " scenarios, "
             << std::chrono::duration<double>(wall::now() - t0).count() << " s)\n";

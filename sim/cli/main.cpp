@@ -30,6 +30,7 @@
 #include "sim/cli/grade_class.hpp"
 #include "sim/cli/html_output.hpp"
 #include "sim/cli/ordered_pool.hpp"
+#include "sim/cli/output_file.hpp"
 #include "sim/cli/progress_bar.hpp"
 #include "sim/cli/real_mode.hpp"
 #include "sim/scenario/loader.hpp"
@@ -131,17 +132,6 @@ std::string some_peer_names(const scn::scenario& s) {
   for (std::size_t i = 0; i < shown; ++i) out += (i > 0 ? ", " : "") + s.peers[i].name;
   if (shown < s.peers.size()) out += ", ... " + s.peers.back().name;
   return out;
-}
-
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    std::cerr << "eachare-sim: cannot write " << path << '\n';
-    return false;
-  }
-  return true;
 }
 
 // A progress line on a terminal for runs that take more than half a second of wall time.
@@ -468,7 +458,7 @@ int run(const run_flags& f) {
       for (const auto& l : out.transcripts[p]) text += l + '\n';
       const auto path =
           (std::filesystem::path(f.console_dir) / (s.peers[p].name + ".txt")).string();
-      if (!write_file(path, text)) transcript_failed = true;
+      if (!eachare::cli::write_output_file(path, text)) transcript_failed = true;
     }
     if (!out.real_error.empty()) {
       std::cerr << "eachare-sim: " << out.real_error << '\n';
@@ -517,10 +507,12 @@ int run(const run_flags& f) {
                 << html.seconds() << " s)\n";
     }
   }
-  if (!f.report_json.empty() && !write_file(f.report_json, scn::json_report(entries, rc, sweep))) {
+  if (!f.report_json.empty() &&
+      !eachare::cli::write_output_file(f.report_json, scn::json_report(entries, rc, sweep))) {
     return exit_invalid;
   }
-  if (!f.report_junit.empty() && !write_file(f.report_junit, scn::junit_report(entries, sweep))) {
+  if (!f.report_junit.empty() &&
+      !eachare::cli::write_output_file(f.report_junit, scn::junit_report(entries, sweep))) {
     return exit_invalid;
   }
   return rc;
@@ -582,9 +574,10 @@ int merge(const merge_flags& f) {
           merged->sweep.swept() ? scn::sweep_summary(entries, merged->sweep) : std::string())) {
     return exit_invalid;
   }
-  if (!f.report_json.empty() && !write_file(f.report_json, merged->json)) return exit_invalid;
+  if (!f.report_json.empty() && !eachare::cli::write_output_file(f.report_json, merged->json))
+    return exit_invalid;
   if (!f.report_junit.empty() &&
-      !write_file(f.report_junit, scn::junit_report(entries, merged->sweep))) {
+      !eachare::cli::write_output_file(f.report_junit, scn::junit_report(entries, merged->sweep))) {
     return exit_invalid;
   }
   return merged->exit_code;
