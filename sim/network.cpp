@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #include "node/core/errors.hpp"
@@ -260,6 +261,7 @@ void network::free_body(std::uint32_t x) {
   bd.on_done = nullptr;
   release_text(bd.request_line);
   release_text(bd.reply_line);
+  bd.reply_packed = false;
   if (bd.structured) {
     // Resetting an empty message still builds and moves a whole one.
     structured_body& sb = structured_[e.body];
@@ -674,13 +676,108 @@ void network::handle_request(std::uint32_t x) {
   }
   std::size_t bytes;
   if (text_codec_) {
-    encode_to(*reply, bd.reply_line);
-    bytes = bd.reply_line.size() + 1;
+    if (pack_peer_list(*reply, endpoints_[to].address, bd.reply_line, bytes)) {
+      bd.reply_packed = true;
+    } else {
+      encode_to(*reply, bd.reply_line);
+      bytes = bd.reply_line.size() + 1;
+    }
   } else {
     bytes = estimated_bytes(*reply);
     structured_of(body_index).reply = std::move(*reply);
   }
   transmit_line(x, to, from, bytes, ev::deliver_reply, 1);
+}
+
+// --- PEER_LIST replies in flight, packed ---------------------------------------------------
+//
+// Layout (native byte order: it never leaves the process): the line's length, the origin's id
+// and the clock as fixed words, the entry count, then per entry varint(book id) and
+// varint(clock << 1 | online). Ids below 16,384 and clocks below 64 take 2 + 1 bytes where
+// the text takes ~25.
+
+namespace {
+
+template <class T>
+void put_word(std::string& out, T v) {
+  char raw[sizeof(T)];
+  std::memcpy(raw, &v, sizeof(T));
+  out.append(raw, sizeof(T));
+}
+
+template <class T>
+T get_word(const char*& p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  p += sizeof(T);
+  return v;
+}
+
+void put_varint(std::string& out, std::uint64_t v) {
+  char raw[10];
+  std::size_t n = 0;
+  while (v >= 0x80) {
+    raw[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  raw[n++] = static_cast<char>(v);
+  out.append(raw, n);
+}
+
+std::uint64_t get_varint(const char*& p) {
+  std::uint64_t v = 0;
+  for (unsigned shift = 0;; shift += 7) {
+    const auto byte = static_cast<std::uint8_t>(*p++);
+    v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+}
+
+}  // namespace
+
+bool network::pack_peer_list(const message& reply, peer_id origin, std::string& out,
+                             std::size_t& bytes) const {
+  const auto* list = std::get_if<peer_list_body>(&reply.body);
+  if (list == nullptr || book_ == nullptr || origin == no_peer ||
+      book_->name(origin) != reply.origin) {
+    return false;
+  }
+  std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, list->entries.size());
+  for (const peer_entry& e : list->entries) {
+    if (e.book_id == no_book_id) return false;  // not built by a node of this world
+    assert(e.book_id < book_->size() && book_->name(e.book_id) == e.address);
+    line_bytes += encoded_size(e);
+  }
+  out.clear();
+  out.reserve(4 + 4 + 8 + 4 + list->entries.size() * 4);
+  put_word<std::uint32_t>(out, static_cast<std::uint32_t>(line_bytes));
+  put_word<std::uint32_t>(out, origin);
+  put_word<std::uint64_t>(out, reply.clock);
+  put_word<std::uint32_t>(out, static_cast<std::uint32_t>(list->entries.size()));
+  for (const peer_entry& e : list->entries) {
+    put_varint(out, e.book_id);
+    put_varint(out, (e.clock << 1) | (e.status == peer_status::online ? 1u : 0u));
+  }
+  bytes = line_bytes + 1;  // + '\n'
+  return true;
+}
+
+void network::unpack_peer_list(std::string_view packed, std::string& line) const {
+  const char* p = packed.data();
+  const auto line_bytes = get_word<std::uint32_t>(p);
+  const auto origin = get_word<std::uint32_t>(p);
+  const auto clock = get_word<std::uint64_t>(p);
+  const auto count = get_word<std::uint32_t>(p);
+  line.clear();
+  line.reserve(line_bytes);
+  append_peer_list_header(line, book_->name(origin), clock, count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto id = static_cast<peer_id>(get_varint(p));
+    const std::uint64_t word = get_varint(p);
+    append_peer_entry(line, book_->name(id),
+                      (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
+  }
+  assert(p == packed.data() + packed.size() && line.size() == line_bytes);
 }
 
 void network::handle_reply(std::uint32_t x) {
@@ -700,8 +797,13 @@ void network::handle_reply(std::uint32_t x) {
     finish(x, {}, &sb.reply);
     return;
   }
+  std::string_view line = bd.reply_line;
+  if (bd.reply_packed) {
+    unpack_peer_list(bd.reply_line, reply_scratch_);
+    line = reply_scratch_;
+  }
   message reply;
-  const decode_status st = decode(bd.reply_line, reply);
+  const decode_status st = decode(line, reply);
   if (!st.ok()) {
     ++counters_.bad_replies;
     emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::malformed_reply);
@@ -715,10 +817,10 @@ void network::handle_reply(std::uint32_t x) {
     return;
   }
   emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, reply.clock);
-  finish(x, {}, &reply);
+  finish(x, {}, &reply, line);
 }
 
-void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
+void network::finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line) {
   exchange& e = exchanges_[x];
   if (e.timeout == timeout_state::deferred) end_deferral(x);
   e.done = true;
@@ -742,11 +844,7 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply) {
   }
   if (!done) return;
   std::optional<message> value;
-  std::string_view line;
-  if (reply != nullptr) {
-    value = std::move(*reply);
-    line = bd.reply_line;
-  }
+  if (reply != nullptr) value = std::move(*reply);
   current_message_id_ = id;
   done(ec, std::move(value), line);
   current_message_id_ = 0;

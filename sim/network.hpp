@@ -107,6 +107,9 @@ class network final : private event_handler {
   // Text mode (default): every line goes through eachare::encode / eachare::decode. Off: the
   // message value is handed over as is (no text, empty `line` arguments; sizes estimated).
   void set_text_codec(bool on) { text_codec_ = on; }
+  // The address book every node of the world interns in (PEER_LIST ids are its ids). Without
+  // one, replies travel as text.
+  void set_book(const address_book& book) { book_ = &book; }
   bool text_codec() const { return text_codec_; }
   // A request from node `from` to interned address `to`. `on_done` runs later as an event.
   // Returns the id abandon() takes.
@@ -195,8 +198,9 @@ class network final : private event_handler {
   struct body {
     send_handler on_done;
     std::string request_line;
-    std::string reply_line;
+    std::string reply_line;   // the text, or a packed PEER_LIST (reply_packed)
     bool structured = false;  // structured_[this body's index] holds something
+    bool reply_packed = false;
   };
   // The structured fast path's messages, indexed like bodies_; grown on first use.
   struct structured_body {
@@ -233,7 +237,16 @@ class network final : private event_handler {
   duration line_delay(const link_faults& lf, std::size_t bytes);
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
-  void finish(std::uint32_t x, std::error_code ec, message* reply);
+  // `line`: the reply's text, handed to the requester with it.
+  void finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line = {});
+  // Text mode keeps a PEER_LIST reply in flight packed (a few bytes per entry, not its ~25
+  // characters of text: at 5,000 peers the replies in flight were most of the memory) when the
+  // book is known and every entry carries its book id; `bytes` is then the line's size with its
+  // '\n', as if encoded. unpack writes the very line encode() would have (codec's
+  // append_peer_list_header / append_peer_entry), and the delivery decodes it as any line.
+  bool pack_peer_list(const message& reply, peer_id origin, std::string& out,
+                      std::size_t& bytes) const;
+  void unpack_peer_list(std::string_view packed, std::string& line) const;
   // One line of exchange x on the src -> dst link: partition, drop and duplicate faults, then its
   // delivery event(s) `deliver` owned by dst. A lost line arms the requester's timeout. `leg` is
   // the trace value: 0 for the request, 1 for the reply.
@@ -287,7 +300,9 @@ class network final : private event_handler {
   };
   std::map<node_id, connection_queue> connections_;
   std::uint64_t next_message_id_ = 1;
-  std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
+  const address_book* book_ = nullptr;
+  std::string reply_scratch_;  // the line of a packed reply being delivered
+  std::string wire_scratch_;   // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;
 };

@@ -51,6 +51,7 @@ world::world(world_config config)
       network_(queue_, trace_, derive_seed(config_.seed, network_stream)) {
   network_.configure(config_.network);
   network_.set_text_codec(config_.text_codec);
+  network_.set_book(book_);
 }
 
 world::~world() {

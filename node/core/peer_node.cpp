@@ -379,7 +379,7 @@ struct peer_node::impl {
       if (r.id == requester || r.id == n.self_) continue;
       // Part 1 has no per-peer clocks on the wire: its PEER_LIST says 0 for everyone, whatever a
       // mixed network's lists taught the table.
-      peer_entry e{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock};
+      peer_entry e{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock, r.id};
       const std::size_t size = encoded_size(e);
       if (entries.size() == limits::max_peer_list_entries ||
           bytes + size > limits::max_peer_list_bytes) {

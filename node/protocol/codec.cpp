@@ -264,6 +264,7 @@ bool decode_peer_entry(std::string_view text, std::size_t index, peer_entry& ent
     return false;
   }
   entry.address.assign(address);
+  entry.book_id = no_book_id;
   return true;
 }
 
@@ -506,16 +507,7 @@ struct body_encoder {
     out.reserve(out.size() + size);
     out.push_back(' ');
     append_number(out, b.entries.size());
-    for (const auto& e : b.entries) {
-      assert(is_valid_peer_address(e.address));
-      assert(e.clock <= limits::max_clock);
-      out.push_back(' ');
-      out.append(e.address);
-      out.push_back(':');
-      out.append(to_string(e.status));
-      out.push_back(':');
-      append_number(out, e.clock);
-    }
+    for (const auto& e : b.entries) append_peer_entry(out, e.address, e.status, e.clock);
   }
 
   void operator()(const ls_list_body& b) const {
@@ -680,6 +672,31 @@ void encode_to(const message& m, std::string& out) {
   std::visit(body_encoder{out}, m.body);
   assert(out.size() - start <= limits::max_line_bytes);
   assert(m.type() != message_type::peer_list || out.size() - start <= limits::max_peer_list_bytes);
+}
+
+void append_peer_list_header(std::string& out, std::string_view origin, std::uint64_t clock,
+                             std::size_t entries) {
+  assert(is_valid_peer_address(origin));
+  assert(clock <= limits::max_clock);
+  out.append(origin);
+  out.push_back(' ');
+  append_number(out, clock);
+  out.push_back(' ');
+  out.append(to_string(message_type::peer_list));
+  out.push_back(' ');
+  append_number(out, entries);
+}
+
+void append_peer_entry(std::string& out, std::string_view address, peer_status status,
+                       std::uint64_t clock) {
+  assert(is_valid_peer_address(address));
+  assert(clock <= limits::max_clock);
+  out.push_back(' ');
+  out.append(address);
+  out.push_back(':');
+  out.append(to_string(status));
+  out.push_back(':');
+  append_number(out, clock);
 }
 
 std::size_t encoded_size(const peer_entry& e) {

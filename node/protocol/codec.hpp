@@ -77,6 +77,15 @@ std::size_t encoded_size(const peer_entry& e);
 std::size_t peer_list_header_size(std::string_view origin, std::uint64_t clock,
                                   std::size_t entries);
 
+// A PEER_LIST line written piece by piece, for a sender that keeps its entries in another form
+// than peer_list_body (the simulator writes lines it kept packed in flight): the header
+// "<origin> <clock> PEER_LIST <N>", then each entry with its leading space. The bytes are
+// encode()'s for the same message; the same asserts hold (valid addresses, clocks in range).
+void append_peer_list_header(std::string& out, std::string_view origin, std::uint64_t clock,
+                             std::size_t entries);
+void append_peer_entry(std::string& out, std::string_view address, peer_status status,
+                       std::uint64_t clock);
+
 // The safety rule for file names on the wire and in DL requests: non-empty, at most
 // max_file_name_bytes, no '/', '\\', NUL, space, control characters, and not "." or "..".
 bool is_safe_file_name(std::string_view name);

@@ -32,11 +32,22 @@ enum class message_type : std::uint8_t {
 // The wire spelling: "HELLO", "GET_PEERS", "PEER_LIST", ... (we always send PEER_LIST).
 std::string_view to_string(message_type t);
 
+// What peer_entry::book_id holds when the entry's builder gave no id (decoded entries, tests).
+inline constexpr std::uint32_t no_book_id = 0xFFFFFFFFu;
+
 struct peer_entry {
   std::string address;  // `host:port`
   peer_status status = peer_status::offline;
   std::uint64_t clock = 0;
-  friend bool operator==(const peer_entry&, const peer_entry&) = default;
+  // Not on the wire and not compared: the id the sending node's address book gave `address`
+  // (core/address_book.hpp), or no_book_id. The simulator, whose nodes share one book, keeps a
+  // PEER_LIST in flight as these ids (a few bytes per entry instead of ~25 characters of text)
+  // and writes the line from them when it is delivered. Last, so that {address, status, clock}
+  // still initialises the wire fields.
+  std::uint32_t book_id = no_book_id;
+  friend bool operator==(const peer_entry& a, const peer_entry& b) {
+    return a.address == b.address && a.status == b.status && a.clock == b.clock;
+  }
 };
 
 struct file_entry {
