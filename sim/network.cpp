@@ -1,5 +1,6 @@
 #include "sim/network.hpp"
 
+#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -699,10 +700,9 @@ void network::handle_request(std::uint32_t x) {
 namespace {
 
 template <class T>
-void put_word(std::string& out, T v) {
-  char raw[sizeof(T)];
-  std::memcpy(raw, &v, sizeof(T));
-  out.append(raw, sizeof(T));
+char* put_word(char* w, T v) {
+  std::memcpy(w, &v, sizeof(T));
+  return w + sizeof(T);
 }
 
 template <class T>
@@ -713,15 +713,17 @@ T get_word(const char*& p) {
   return v;
 }
 
-void put_varint(std::string& out, std::uint64_t v) {
-  char raw[10];
-  std::size_t n = 0;
+std::size_t varint_size(std::uint64_t v) {
+  return (static_cast<std::size_t>(std::bit_width(v | 1u)) + 6) / 7;
+}
+
+char* put_varint(char* w, std::uint64_t v) {
   while (v >= 0x80) {
-    raw[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    *w++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  raw[n++] = static_cast<char>(v);
-  out.append(raw, n);
+  *w++ = static_cast<char>(v);
+  return w;
 }
 
 std::uint64_t get_varint(const char*& p) {
@@ -733,6 +735,12 @@ std::uint64_t get_varint(const char*& p) {
   }
 }
 
+std::uint64_t packed_clock(const peer_entry& e) {
+  return (e.clock << 1) | (e.status == peer_status::online ? 1u : 0u);
+}
+
+constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4;
+
 }  // namespace
 
 bool network::pack_peer_list(const message& reply, peer_id origin, std::string& out,
@@ -743,21 +751,24 @@ bool network::pack_peer_list(const message& reply, peer_id origin, std::string& 
     return false;
   }
   std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, list->entries.size());
+  std::size_t packed_bytes = packed_header_bytes;
   for (const peer_entry& e : list->entries) {
     if (e.book_id == no_book_id) return false;  // not built by a node of this world
     assert(e.book_id < book_->size() && book_->name(e.book_id) == e.address);
     line_bytes += encoded_size(e);
+    packed_bytes += varint_size(e.book_id) + varint_size(packed_clock(e));
   }
-  out.clear();
-  out.reserve(4 + 4 + 8 + 4 + list->entries.size() * 4);
-  put_word<std::uint32_t>(out, static_cast<std::uint32_t>(line_bytes));
-  put_word<std::uint32_t>(out, origin);
-  put_word<std::uint64_t>(out, reply.clock);
-  put_word<std::uint32_t>(out, static_cast<std::uint32_t>(list->entries.size()));
+  out.resize(packed_bytes);
+  char* w = out.data();
+  w = put_word<std::uint32_t>(w, static_cast<std::uint32_t>(line_bytes));
+  w = put_word<std::uint32_t>(w, origin);
+  w = put_word<std::uint64_t>(w, reply.clock);
+  w = put_word<std::uint32_t>(w, static_cast<std::uint32_t>(list->entries.size()));
   for (const peer_entry& e : list->entries) {
-    put_varint(out, e.book_id);
-    put_varint(out, (e.clock << 1) | (e.status == peer_status::online ? 1u : 0u));
+    w = put_varint(w, e.book_id);
+    w = put_varint(w, packed_clock(e));
   }
+  assert(w == out.data() + out.size());
   bytes = line_bytes + 1;  // + '\n'
   return true;
 }

@@ -1,13 +1,33 @@
 #include "node/core/address_book.hpp"
 
 #include <cassert>
-#include <functional>
+#include <cstring>
 
 namespace eachare {
 namespace {
 
+// Addresses are short (`10.0.0.1:1024` is 13 bytes), and every PEER_LIST entry a node receives
+// is interned: two or three 8-byte words mixed with 128-bit multiplies cost a fraction of
+// std::hash's byte loop. Ids never depend on the hash (they are dense, in first-seen order), so
+// neither does anything a run prints.
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
+  __extension__ using u128 = unsigned __int128;
+  const u128 p = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
+}
+
 std::uint64_t hash_of(std::string_view s) {
-  return std::hash<std::string_view>{}(s);
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = mix(h ^ w, 0xa0761d6478bd642full);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  return mix(h ^ tail, 0xe7037ed1a0b428dbull);
 }
 
 std::uint32_t tag_of(std::uint64_t h) {

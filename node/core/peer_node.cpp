@@ -521,8 +521,9 @@ struct peer_node::impl {
                     const std::optional<message>& reply, std::string_view line) {
     if (const message* m = complete(to, ec, reply, line, message_type::peer_list)) {
       for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
-        if (e.address == n.config_.self) continue;
+        // Interned first: an id compare is cheaper than a string compare with our own address.
         const peer_id p = n.book_.intern(e.address);
+        if (p == n.self_) continue;
         emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
       }
       warn_not_added("the PEER_LIST of " + n.book_.name(to));

@@ -51,13 +51,19 @@ void append_number(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
+// Compares, not divisions: every PEER_LIST entry's size is counted before it is written.
 std::size_t decimal_width(std::uint64_t value) {
   std::size_t width = 1;
-  while (value >= 10) {
-    value /= 10;
+  for (std::uint64_t bound = 10; value >= bound; bound *= 10) {
     ++width;
+    if (width == 20) break;  // 10^19 <= value: bound * 10 would overflow
   }
   return width;
+}
+
+// The wire spelling of a status, inline: every PEER_LIST entry writes one.
+constexpr std::string_view status_text(peer_status s) {
+  return s == peer_status::online ? std::string_view("ONLINE") : std::string_view("OFFLINE");
 }
 
 enum class number_result : std::uint8_t { ok, not_a_number, overflow };
@@ -96,6 +102,14 @@ class field_cursor {
   }
 
   std::size_t remaining_bytes() const { return line_.size() - pos_; }
+
+  // The unread rest of the line from the next field on (empty at the end), for a decoder that
+  // consumes a field itself and then calls advance() with its length.
+  std::string_view rest() {
+    while (pos_ < line_.size() && line_[pos_] == ' ') ++pos_;
+    return line_.substr(pos_);
+  }
+  void advance(std::size_t bytes) { pos_ += bytes; }
 
  private:
   std::string_view line_;
@@ -268,6 +282,44 @@ bool decode_peer_entry(std::string_view text, std::size_t index, peer_entry& ent
   return true;
 }
 
+// The common entry in one forward pass over the rest of the line: `host:port:ONLINE:clock` or
+// `...:OFFLINE:...` with a clock of at most 18 digits, ended by a space or the line's end. True
+// with the entry's length in `bytes`; false for anything else — decode_peer_entry then decides,
+// and its messages name the problem. (PEER_LIST lines are most of what a discovery decodes.)
+bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::size_t& bytes) {
+  const std::size_t address = address_prefix_before_colon(rest);
+  if (address == 0) return false;
+  std::size_t i = address + 1;
+  peer_status status;
+  constexpr std::string_view online = "ONLINE:";
+  constexpr std::string_view offline = "OFFLINE:";
+  if (rest.substr(i, online.size()) == online) {
+    status = peer_status::online;
+    i += online.size();
+  } else if (rest.substr(i, offline.size()) == offline) {
+    status = peer_status::offline;
+    i += offline.size();
+  } else {
+    return false;
+  }
+  // 18 digits stay below limits::max_clock (2^63 - 1 has 19), so no overflow or limit check.
+  constexpr std::size_t max_digits = 18;
+  const std::size_t digits_start = i;
+  std::uint64_t clock = 0;
+  for (; i < rest.size() && rest[i] != ' '; ++i) {
+    const char c = rest[i];
+    if (c < '0' || c > '9' || i - digits_start == max_digits) return false;
+    clock = clock * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (i == digits_start) return false;
+  entry.address.assign(rest.data(), address);
+  entry.status = status;
+  entry.clock = clock;
+  entry.book_id = no_book_id;
+  bytes = i;
+  return true;
+}
+
 bool decode_peer_list(field_cursor& fields, message_body& body, const failure& fail) {
   auto& list = reuse_body<peer_list_body>(body);
   bool present = false;
@@ -278,13 +330,20 @@ bool decode_peer_list(field_cursor& fields, message_body& body, const failure& f
   // entry ("h:1:ONLINE:0" plus a space) is 13 bytes.
   list.entries.reserve(std::min(fields.remaining_bytes() / 13 + 1, limits::max_peer_list_entries));
   std::size_t used = 0;
-  std::string_view text;
-  while (fields.next(text)) {
+  for (std::string_view rest = fields.rest(); !rest.empty(); rest = fields.rest()) {
     if (used == limits::max_peer_list_entries) {
       fail(decode_error::bad_count, too_many_entries("PEER_LIST", limits::max_peer_list_entries));
       return false;
     }
-    if (!decode_peer_entry(text, used + 1, next_slot(list.entries, used), fail)) return false;
+    peer_entry& entry = next_slot(list.entries, used);
+    std::size_t bytes = 0;
+    if (decode_common_peer_entry(rest, entry, bytes)) {
+      fields.advance(bytes);
+    } else {
+      std::string_view text;
+      fields.next(text);
+      if (!decode_peer_entry(text, used + 1, entry, fail)) return false;
+    }
     ++used;
   }
   list.entries.resize(used);
@@ -465,10 +524,11 @@ bool decode_no_arguments(field_cursor& fields, message_type type, message_body& 
 // Cuts what §7 says to ignore: everything from the first NUL or '\n', then trailing '\r',
 // spaces and tabs.
 std::string_view trim_line(std::string_view line) {
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\0' || line[i] == '\n') {
-      line = line.substr(0, i);
-      break;
+  // Two memchr scans, not a byte loop: a PEER_LIST line is a hundred kilobytes, and this loop
+  // was a tenth of a discovery's time.
+  for (const char stop : {'\0', '\n'}) {
+    if (const void* at = std::memchr(line.data(), stop, line.size())) {
+      line = line.substr(0, static_cast<std::size_t>(static_cast<const char*>(at) - line.data()));
     }
   }
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
@@ -691,16 +751,27 @@ void append_peer_entry(std::string& out, std::string_view address, peer_status s
                        std::uint64_t clock) {
   assert(is_valid_peer_address(address));
   assert(clock <= limits::max_clock);
-  out.push_back(' ');
-  out.append(address);
-  out.push_back(':');
-  out.append(to_string(status));
-  out.push_back(':');
-  append_number(out, clock);
+  // One resize and plain copies, not six appends that each check the capacity: a discovery
+  // writes hundreds of millions of entries.
+  char digits[std::numeric_limits<std::uint64_t>::digits10 + 2];
+  const auto number = std::to_chars(digits, digits + sizeof digits, clock);
+  const auto digit_count = static_cast<std::size_t>(number.ptr - digits);
+  const std::string_view word = status_text(status);
+  const std::size_t start = out.size();
+  out.resize(start + 3 + address.size() + word.size() + digit_count);
+  char* w = out.data() + start;
+  *w++ = ' ';
+  std::memcpy(w, address.data(), address.size());
+  w += address.size();
+  *w++ = ':';
+  std::memcpy(w, word.data(), word.size());
+  w += word.size();
+  *w++ = ':';
+  std::memcpy(w, digits, digit_count);
 }
 
 std::size_t encoded_size(const peer_entry& e) {
-  return 1 + e.address.size() + 1 + to_string(e.status).size() + 1 + decimal_width(e.clock);
+  return 1 + e.address.size() + 1 + status_text(e.status).size() + 1 + decimal_width(e.clock);
 }
 
 std::size_t peer_list_header_size(std::string_view origin, std::uint64_t clock,

@@ -61,6 +61,23 @@ std::string peer_address::to_string() const {
   return out;
 }
 
+std::size_t address_prefix_before_colon(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && is_host_char(text[i])) ++i;
+  if (i == 0 || i > limits::max_host_bytes || i == text.size() || text[i] != ':') return 0;
+  const std::size_t digits_start = ++i;
+  std::uint32_t value = 0;
+  // At most five digits, as in split_address.
+  while (i < text.size() && i - digits_start < 6 && text[i] >= '0' && text[i] <= '9') {
+    value = value * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    ++i;
+  }
+  const std::size_t digits = i - digits_start;
+  if (digits == 0 || digits > 5 || value == 0 || value > 65535) return 0;
+  if (i == text.size() || text[i] != ':') return 0;
+  return i;
+}
+
 bool is_valid_peer_address(std::string_view text) {
   std::string_view host;
   std::uint16_t port = 0;

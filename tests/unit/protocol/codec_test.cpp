@@ -634,5 +634,77 @@ TEST(FileNameSafety, RejectsEmptyAndOverlongNames) {
   EXPECT_FALSE(is_safe_file_name(std::string(256, 'a')));
 }
 
+// ----------------------------------------------------------------------------------------------
+// PEER_LIST written piece by piece, and entries off the decoder's common path.
+
+TEST(Codec, PeerListWrittenPieceByPieceIsTheEncodedLine) {
+  peer_list_body list;
+  list.entries = {
+      {"127.0.0.1:9002", peer_status::online, 0},
+      {"a-b.example:65535", peer_status::offline, 9},
+      {"10.0.0.1:1024", peer_status::online, 10},
+      {"h:1", peer_status::offline, limits::max_clock},
+  };
+  const message m = make(list, 123456789);
+  std::string pieces;
+  append_peer_list_header(pieces, m.origin, m.clock, list.entries.size());
+  std::size_t size = peer_list_header_size(m.origin, m.clock, list.entries.size());
+  for (const peer_entry& e : list.entries) {
+    append_peer_entry(pieces, e.address, e.status, e.clock);
+    size += encoded_size(e);
+  }
+  EXPECT_EQ(pieces, encode(m));
+  EXPECT_EQ(pieces.size(), size);
+}
+
+TEST(Codec, PeerEntryBookIdIsNeitherOnTheWireNorCompared) {
+  peer_list_body with_id;
+  with_id.entries = {{"127.0.0.1:9002", peer_status::online, 4, 17}};
+  peer_list_body without_id;
+  without_id.entries = {{"127.0.0.1:9002", peer_status::online, 4}};
+  EXPECT_EQ(encode(make(with_id)), encode(make(without_id)));
+  EXPECT_EQ(with_id, without_id);
+  // Decoding into a message that held a node's entries clears their ids.
+  message reused = make(with_id);
+  ASSERT_TRUE(decode(encode(make(with_id)), reused).ok());
+  EXPECT_EQ(std::get<peer_list_body>(reused.body).entries[0].book_id, no_book_id);
+}
+
+TEST(Codec, EntriesOffTheCommonPathDecodeAsBefore) {
+  // Leading zeros, a 19-digit clock, runs of spaces, a host name: each decodes as it always did.
+  const message m = decode_ok(
+      "127.0.0.1:9002 5 PEER_LIST 4 a:1:ONLINE:0   b:00007:OFFLINE:007 "
+      "h-1.example:65535:OFFLINE:9223372036854775807 c:2:ONLINE:18");
+  const auto& entries = std::get<peer_list_body>(m.body).entries;
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0], (peer_entry{"a:1", peer_status::online, 0}));
+  EXPECT_EQ(entries[1], (peer_entry{"b:00007", peer_status::offline, 7}));
+  EXPECT_EQ(entries[2], (peer_entry{"h-1.example:65535", peer_status::offline, limits::max_clock}));
+  EXPECT_EQ(entries[3], (peer_entry{"c:2", peer_status::online, 18}));
+}
+
+TEST(Codec, BadEntryAfterGoodOnesIsNamedWithItsPosition) {
+  const auto port = decode_status_of("127.0.0.1:9002 5 PEER_LIST 2 a:1:ONLINE:0 b:65536:ONLINE:0");
+  EXPECT_EQ(port.error, decode_error::bad_entry);
+  EXPECT_EQ(port.detail, "PEER_LIST entry 2 'b:65536:ONLINE:0' has an invalid host:port address");
+  const auto clock = decode_status_of("127.0.0.1:9002 5 PEER_LIST 2 a:1:ONLINE:0 b:1:ONLINE:1x");
+  EXPECT_EQ(clock.error, decode_error::bad_entry);
+  EXPECT_EQ(clock.detail,
+            "PEER_LIST entry 2 'b:1:ONLINE:1x' has a clock that is not a non-negative decimal "
+            "number");
+  const auto status = decode_status_of("127.0.0.1:9002 5 PEER_LIST 2 a:1:ONLINE:0 b:1:ONLINE");
+  EXPECT_EQ(status.detail, "PEER_LIST entry 2 'b:1:ONLINE' needs 4 ':'-separated fields");
+}
+
+TEST(Codec, LineEndsAtTheFirstNulOrNewlineWhicheverComesFirst) {
+  const message nul_first =
+      decode_ok(std::string_view("127.0.0.1:9002 5 PEER_LIST 1 h:1:ONLINE:3\0x y\nz", 47));
+  EXPECT_EQ(std::get<peer_list_body>(nul_first.body).entries.size(), 1u);
+  const message newline_first =
+      decode_ok(std::string_view("127.0.0.1:9002 5 PEER_LIST 1 h:1:ONLINE:3\nx y\0z", 47));
+  EXPECT_EQ(std::get<peer_list_body>(newline_first.body).entries.size(), 1u);
+  EXPECT_EQ(std::get<peer_list_body>(newline_first.body).entries[0].clock, 3u);
+}
+
 }  // namespace
 }  // namespace eachare

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace eachare {
 namespace {
 
@@ -79,7 +82,6 @@ TEST(PeerAddress, IsValidAgreesWithParse) {
   }
 }
 
-}  // namespace
 TEST(PeerAddress, RejectsAHostLongerThanTheLimit) {
   const std::string longest(limits::max_host_bytes, 'a');
   EXPECT_TRUE(peer_address::parse(longest + ":9000").has_value());
@@ -87,4 +89,35 @@ TEST(PeerAddress, RejectsAHostLongerThanTheLimit) {
   EXPECT_FALSE(is_valid_peer_address(longest + "a:9000"));
 }
 
+TEST(PeerAddress, PrefixBeforeColonAgreesWithTheFullCheck) {
+  const std::string longest(limits::max_host_bytes, 'h');
+  const std::vector<std::string> addresses = {
+      "127.0.0.1:9000",
+      "a-b.example:65535",
+      "h:1",
+      "h:00001",
+      ":1",
+      "h:0",
+      "h:65536",
+      "h:123456",
+      "h:",
+      "h",
+      "h:1x",
+      "ho st:1",
+      "h_1:2",
+      longest + ":1",
+      longest + "a:1",
+  };
+  for (const std::string& a : addresses) {
+    for (const std::string& rest : {std::string(":ONLINE:0"), std::string(":")}) {
+      const std::size_t expected = is_valid_peer_address(a) ? a.size() : 0;
+      EXPECT_EQ(address_prefix_before_colon(a + rest), expected) << a << rest;
+    }
+    // No ':' after the address: never a prefix.
+    EXPECT_EQ(address_prefix_before_colon(a), 0u) << a;
+    EXPECT_EQ(address_prefix_before_colon(a + " "), 0u) << a;
+  }
+}
+
+}  // namespace
 }  // namespace eachare

@@ -543,6 +543,53 @@ TEST(World, BandwidthAddsTransmissionTime) {
   EXPECT_EQ(got[0].time, milliseconds(line.size() + 1));
 }
 
+TEST(World, PeerListTravelsPackedButArrivesAsTheLineItEncodesTo) {
+  // b knows a, c and d; a asks b. The reply is kept packed in flight, yet a must receive exactly
+  // the line b's reply encodes to (the trace's reply_sent line), after that line's transmission
+  // time at 1 byte per ms, and the structured and text paths must agree on the result.
+  for (const bool text : {true, false}) {
+    world_config c = constant_delay(0);
+    c.network.defaults.bandwidth_bytes_per_s = 1000;
+    c.text_codec = text;
+    world w(c);
+    trace_recorder rec;
+    w.events().add_listener(rec);
+    w.events().set_wants_lines(true);
+    const node_id a = w.add_peer(make_spec(0, {addr(1)}));
+    const node_id b = w.add_peer(make_spec(1, {addr(0), addr(2), addr(3)}));
+    const node_id c2 = w.add_peer(make_spec(2, {addr(1)}));
+    const node_id d = w.add_peer(make_spec(3));
+    for (const node_id n : {a, b, c2, d}) w.start(n);
+    w.command(c2, cmd_hello{w.address_id(b)});  // b lists c ONLINE with clock 1
+    w.run_until(milliseconds(1000));
+    struct reply_tap final : observer {
+      std::vector<std::string> lines;
+      void on_reply_received(peer_id, const message&, std::string_view line) override {
+        lines.emplace_back(line);
+      }
+    } tap;
+    w.set_observer_tap(a, &tap);
+    w.command(a, cmd_get_peers{});
+    w.run_until(milliseconds(3000));
+    const auto sent = rec.lines(trace_kind::reply_sent, b);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0],
+              addr(1) + " 4 PEER_LIST 2 " + addr(2) + ":ONLINE:1 " + addr(3) + ":OFFLINE:0");
+    const auto got = rec.of(trace_kind::reply_received, a);
+    ASSERT_EQ(got.size(), 1u);
+    const auto replied = rec.of(trace_kind::reply_sent, b);
+    if (text) {
+      ASSERT_EQ(tap.lines.size(), 1u);
+      EXPECT_EQ(tap.lines[0], sent[0]);
+      EXPECT_EQ(got[0].time - replied[0].time, milliseconds(sent[0].size() + 1));
+    }
+    EXPECT_EQ(entry(w, a, c2)->status, peer_status::online);
+    EXPECT_EQ(entry(w, a, c2)->clock, 1u);
+    EXPECT_EQ(entry(w, a, d)->status, peer_status::offline);
+    w.set_observer_tap(a, nullptr);
+  }
+}
+
 TEST(World, AddPeerRejectsBadAndDuplicateAddresses) {
   world w;
   w.add_peer(make_spec(0));
