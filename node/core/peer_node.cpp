@@ -379,15 +379,21 @@ struct peer_node::impl {
       if (r.id == requester || r.id == n.self_) continue;
       // Part 1 has no per-peer clocks on the wire: its PEER_LIST says 0 for everyone, whatever a
       // mixed network's lists taught the table.
-      peer_entry e{n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock, r.id};
+      if (entries.size() == limits::max_peer_list_entries) {
+        ++left_out;
+        continue;
+      }
+      // Built in place (one string copy per entry, not a copy and a move: a discovery builds
+      // hundreds of millions), taken back in the rare case it would pass the byte bound.
+      const peer_entry& e =
+          entries.emplace_back(n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock, r.id);
       const std::size_t size = encoded_size(e);
-      if (entries.size() == limits::max_peer_list_entries ||
-          bytes + size > limits::max_peer_list_bytes) {
+      if (bytes + size > limits::max_peer_list_bytes) {
+        entries.pop_back();
         ++left_out;
         continue;
       }
       bytes += size;
-      entries.push_back(std::move(e));
     }
     if (left_out > 0) {
       n.obs_.on_warning("PEER_LIST to " + n.book_.name(requester) + " leaves out " +
