@@ -58,6 +58,70 @@ std::string decode_reason(const decode_status& st) {
 
 }  // namespace
 
+// --- short_line -----------------------------------------------------------------------------
+
+network::short_line::~short_line() {
+  if (tag_ == on_heap) delete[] heap().data;
+}
+
+network::short_line::heap_part network::short_line::heap() const {
+  heap_part h;
+  std::memcpy(&h, bytes_, sizeof h);
+  return h;
+}
+
+void network::short_line::set_heap(const heap_part& h) {
+  std::memcpy(bytes_, &h, sizeof h);
+  tag_ = on_heap;
+}
+
+void network::short_line::assign(std::string_view s) {
+  if (tag_ == on_heap) {
+    heap_part h = heap();
+    if (s.size() <= h.capacity) {
+      if (!s.empty()) std::memcpy(h.data, s.data(), s.size());
+      h.size = static_cast<std::uint32_t>(s.size());
+      set_heap(h);
+      return;
+    }
+    delete[] h.data;
+    tag_ = 0;
+  }
+  if (s.size() <= local_capacity) {
+    if (!s.empty()) std::memcpy(bytes_, s.data(), s.size());
+    tag_ = static_cast<std::uint8_t>(s.size());
+    return;
+  }
+  heap_part h{new char[s.size()], static_cast<std::uint32_t>(s.size()),
+              static_cast<std::uint32_t>(s.size())};
+  std::memcpy(h.data, s.data(), s.size());
+  set_heap(h);
+}
+
+std::string_view network::short_line::view() const {
+  if (tag_ != on_heap) return {bytes_, tag_};
+  const heap_part h = heap();
+  return {h.data, h.size};
+}
+
+void network::short_line::release() {
+  if (tag_ != on_heap) {
+    tag_ = 0;
+    return;
+  }
+  heap_part h = heap();
+  constexpr std::uint32_t keep_bytes = 512;
+  if (h.capacity > keep_bytes) {
+    delete[] h.data;
+    tag_ = 0;
+    return;
+  }
+  h.size = 0;
+  set_heap(h);
+}
+
+// --- network --------------------------------------------------------------------------------
+
 network::network(event_queue& queue, trace& tr, std::uint64_t seed)
     : queue_(queue), trace_(tr), rng_(seed), handler_(queue.register_handler(*this)) {}
 
@@ -260,15 +324,16 @@ void network::free_body(std::uint32_t x) {
   if (e.body == no_body) return;
   body& bd = bodies_[e.body];
   bd.on_done = nullptr;
-  release_text(bd.request_line);
-  release_text(bd.reply_line);
-  bd.reply_packed = false;
-  if (bd.structured) {
+  bd.request_line.release();
+  if (e.body < replies_.size()) {
+    release_text(replies_[e.body].line);
+    replies_[e.body].packed = false;
+  }
+  if (e.body < structured_.size()) {
     // Resetting an empty message still builds and moves a whole one.
     structured_body& sb = structured_[e.body];
     if (!sb.request.origin.empty() || sb.request.body.index() != 0) sb.request = message{};
     if (!sb.reply.origin.empty() || sb.reply.body.index() != 0) sb.reply = message{};
-    bd.structured = false;
   }
   free_bodies_.push_back(e.body);
   e.body = no_body;
@@ -276,8 +341,12 @@ void network::free_body(std::uint32_t x) {
 
 network::structured_body& network::structured_of(std::uint32_t body_index) {
   while (structured_.size() <= body_index) structured_.emplace_back();
-  bodies_[body_index].structured = true;
   return structured_[body_index];
+}
+
+network::reply_text& network::reply_line_of(std::uint32_t body_index) {
+  while (replies_.size() <= body_index) replies_.emplace_back();
+  return replies_[body_index];
 }
 
 void network::release(std::uint32_t x) {
@@ -360,7 +429,9 @@ send_id network::send(node_id from, peer_id to, const message& msg, send_handler
       exchange& e = exchanges_[x];
       body& bd = bodies_[e.body];
       if (text_codec_) {
-        encode_to(msg, bd.request_line);
+        line_scratch_.clear();
+        encode_to(msg, line_scratch_);
+        bd.request_line.assign(line_scratch_);
       } else {
         structured_of(e.body).request = msg;
       }
@@ -398,8 +469,10 @@ void network::start_exchange(std::uint32_t x, const message* msg) {
     bytes = text_codec_ ? bd.request_line.size() + 1
                         : estimated_bytes(structured_of(exchanges_[x].body).request);
   } else if (text_codec_) {
-    encode_to(*msg, bd.request_line);
-    bytes = bd.request_line.size() + 1;
+    line_scratch_.clear();
+    encode_to(*msg, line_scratch_);
+    bd.request_line.assign(line_scratch_);
+    bytes = line_scratch_.size() + 1;
   } else {
     structured_of(exchanges_[x].body).request = *msg;
     bytes = estimated_bytes(*msg);
@@ -504,7 +577,7 @@ void network::inject(node_id to, std::string line) {
     release(x);
     return;
   }
-  bodies_[e.body].request_line = std::move(line);
+  bodies_[e.body].request_line.assign(line);
   post(duration{0}, true, ev::deliver_request, x, to);
 }
 
@@ -592,7 +665,7 @@ void network::handle_request(std::uint32_t x) {
   if (!(text_codec_ || from == no_node)) {
     msg = &structured_of(body_index).request;  // stable too
   } else {
-    line = bd.request_line;
+    line = bd.request_line.view();
     const decode_status st = decode(line, decoded);
     if (!st.ok()) {
       ++counters_.bad_input;
@@ -677,11 +750,12 @@ void network::handle_request(std::uint32_t x) {
   }
   std::size_t bytes;
   if (text_codec_) {
-    if (pack_peer_list(*reply, endpoints_[to].address, bd.reply_line, bytes)) {
-      bd.reply_packed = true;
+    reply_text& rt = reply_line_of(body_index);
+    if (pack_peer_list(*reply, endpoints_[to].address, rt.line, bytes)) {
+      rt.packed = true;
     } else {
-      encode_to(*reply, bd.reply_line);
-      bytes = bd.reply_line.size() + 1;
+      encode_to(*reply, rt.line);
+      bytes = rt.line.size() + 1;
     }
   } else {
     bytes = estimated_bytes(*reply);
@@ -801,16 +875,16 @@ void network::handle_reply(std::uint32_t x) {
   // A reply from a node that crashed after answering never arrives (the requester times out).
   if (queue_.generation(e.to) != e.to_gen) return;
   ++counters_.delivered;
-  body& bd = bodies_[e.body];
   if (!text_codec_) {
     structured_body& sb = structured_of(e.body);
     emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, sb.reply.clock);
     finish(x, {}, &sb.reply);
     return;
   }
-  std::string_view line = bd.reply_line;
-  if (bd.reply_packed) {
-    unpack_peer_list(bd.reply_line, reply_scratch_);
+  const reply_text& rt = reply_line_of(e.body);
+  std::string_view line = rt.line;
+  if (rt.packed) {
+    unpack_peer_list(rt.line, reply_scratch_);
     line = reply_scratch_;
   }
   message reply;
