@@ -117,7 +117,7 @@ struct peer_node::impl {
   };
 
   struct bye_op {
-    std::size_t pending = 0;
+    std::uint32_t pending = 0;
   };
 
   // A request waiting for its reply under the node's deadline. The transport gets a handler
@@ -166,7 +166,15 @@ struct peer_node::impl {
   lazy_map<std::uint64_t, round_op> rounds;
   lazy_map<std::uint64_t, search_op> searches;
   lazy_map<std::uint64_t, download_op> downloads;
-  lazy_map<std::uint64_t, bye_op> byes;
+  // BYE operations, keyed by the low 32 bits of their op id: a BYE completion captures `this`,
+  // that key and the target (16 bytes, which std::function keeps inline; with the 64-bit id it
+  // was 24 and each BYE sent cost a heap block). Two keys collide only if 2^32 operations
+  // started while a BYE still waited. The first BYE in flight is kept inline (bye_pending != 0)
+  // and only a second concurrent one uses the map: a million simulated peers saying BYE paid a
+  // map and its node (~130 bytes with malloc's headers) each.
+  std::uint32_t bye_key = 0;
+  std::uint32_t bye_pending = 0;
+  lazy_map<std::uint32_t, bye_op> byes;
   std::unique_ptr<awaited_pool> awaited;
   // Peers refused by a full table since the last warning about it.
   std::size_t not_added = 0;
@@ -845,20 +853,31 @@ struct peer_node::impl {
       n.obs_.on_exit_ready();
       return;
     }
-    const std::uint64_t op = next_op++;
-    byes[op].pending = targets.size();
+    const auto op = static_cast<std::uint32_t>(next_op++);
+    const auto count = static_cast<std::uint32_t>(targets.size());
+    if (bye_pending == 0) {
+      bye_key = op;
+      bye_pending = count;
+    } else {
+      byes[op].pending = count;
+    }
     for (peer_id to : targets) {
       send(to, make(bye_body{}),
            [this, op, to](std::error_code ec, std::optional<message>, std::string_view) {
              if (ec) on_send_failure(to, ec);
-             auto it = byes.find(op);
-             if (it == byes.end()) return;
-             if (--it->second.pending == 0) {
-               byes.erase(it);
-               n.obs_.on_exit_ready();
-             }
+             if (bye_sent(op)) n.obs_.on_exit_ready();
            });
     }
+  }
+
+  // One BYE of operation `op` completed: true when it was the operation's last.
+  bool bye_sent(std::uint32_t op) {
+    if (bye_pending != 0 && bye_key == op) return --bye_pending == 0;
+    auto it = byes.find(op);
+    if (it == byes.end()) return false;
+    if (--it->second.pending != 0) return false;
+    byes.erase(it);
+    return true;
   }
 };
 
@@ -919,7 +938,7 @@ std::size_t peer_node::replies_awaited() const {
 
 std::size_t peer_node::operations_in_flight() const {
   return impl_->hellos + impl_->rounds.size() + impl_->searches.size() + impl_->downloads.size() +
-         impl_->byes.size();
+         impl_->byes.size() + (impl_->bye_pending != 0 ? 1 : 0);
 }
 
 }  // namespace eachare
