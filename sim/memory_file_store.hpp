@@ -41,25 +41,30 @@ class memory_file_store final : public file_store {
   void put(std::string name, std::string_view content);
   // The content of `name`, or nullptr.
   file_content get(std::string_view name) const;
-  std::size_t file_count() const { return files_.size(); }
+  std::size_t file_count() const { return files().size(); }
   // Cheap (shared buffers): the whole directory, to restore on restart.
-  snapshot take_snapshot() const { return files_; }
-  void restore(snapshot s) { files_ = std::move(s); }
+  snapshot take_snapshot() const { return files(); }
+  void restore(snapshot s);
   // Number of parts committed (downloads that finished).
-  std::uint64_t writes() const { return writes_; }
+  std::uint64_t writes() const { return parts_ ? parts_->writes : 0; }
 
  private:
   struct pending_part {
     std::string name;
     std::string data;
   };
-  using part_map = std::map<part_id, pending_part>;
-  snapshot files_;
-  // Allocated by the first download: most simulated peers never write a part, and a million of
-  // them paid 48 bytes each for an empty map.
-  std::unique_ptr<part_map> parts_;
-  part_id next_part_ = 0;
-  std::uint64_t writes_ = 0;
+  struct part_state {
+    std::map<part_id, pending_part> parts;
+    part_id next_part = 0;
+    std::uint64_t writes = 0;
+  };
+  const snapshot& files() const;
+  snapshot& make_files();
+  // Both allocated on first use (the first file, the first download): a million simulated
+  // ring peers share nothing and download nothing, and paid 80 bytes each for an empty
+  // directory and part map (24 now).
+  std::unique_ptr<snapshot> files_;
+  std::unique_ptr<part_state> parts_;
 };
 
 // `size` bytes determined only by (seed, name, size): the same scenario file has the same

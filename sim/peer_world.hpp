@@ -24,9 +24,11 @@
 // listener runs on the thread that calls run_until().
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -127,8 +129,31 @@ class discovery_tracker {
 
  private:
   friend class world;
+  // Bit k: table record k counts (ONLINE, live, not self). The first 64 bits are kept inline,
+  // the rest in a vector allocated when a table grows past 64 records: a ring peer lists two,
+  // and a million of them paid a vector and its heap block (~64 bytes) each.
+  class record_bits {
+   public:
+    // Every bit 0 (the heap part, if any, is kept).
+    void reset_all() {
+      first_ = 0;
+      if (rest_) std::fill(rest_->begin(), rest_->end(), 0);
+    }
+    // The word holding bit k, grown as needed (new words 0).
+    std::uint64_t& word(std::size_t k) {
+      const std::size_t w = k / 64;
+      if (w == 0) return first_;
+      if (!rest_) rest_ = std::make_unique<std::vector<std::uint64_t>>();
+      if (rest_->size() < w) rest_->resize(w, 0);
+      return (*rest_)[w - 1];
+    }
+
+   private:
+    std::uint64_t first_ = 0;
+    std::unique_ptr<std::vector<std::uint64_t>> rest_;
+  };
   struct per_node {
-    std::vector<std::uint64_t> counted;  // bit k: table record k counts (ONLINE, live, not self)
+    record_bits counted;
     std::uint32_t count = 0;
     bool live = false;
   };

@@ -373,18 +373,17 @@ void world::recount() {
   for (node_id n = 0; n < nodes_.size(); ++n) {
     auto& pn = tn[n];
     pn.count = 0;
-    pn.counted.clear();
+    pn.counted.reset_all();
     const peer_node* node = nodes_[n]->node.get();
     if (!pn.live || node == nullptr) continue;
     const auto& records = node->peers().records();
-    pn.counted.assign((records.size() + 63) / 64, 0);
     const peer_id self = nodes_[n]->address;
     for (std::size_t k = 0; k < records.size(); ++k) {
       const peer_record& r = records[k];
       if (r.status != peer_status::online || r.id == self) continue;
       const node_id other = network_.node_at(r.id);
       if (other == no_node || !tn[other].live) continue;
-      pn.counted[k / 64] |= 1ull << (k % 64);
+      pn.counted.word(k) |= 1ull << (k % 64);
       ++pn.count;
     }
     if (pn.count + 1 == live) ++satisfied;
@@ -401,9 +400,9 @@ void world::on_table_event(node_id n, peer_id p, peer_status s) {
   const peer_record* r = node->peers().find(p);
   if (r == nullptr) return;
   const auto k = static_cast<std::size_t>(r - node->peers().records().data());
-  if (pn.counted.size() * 64 <= k) pn.counted.resize(k / 64 + 1, 0);
+  std::uint64_t& word = pn.counted.word(k);
   const std::uint64_t bit = 1ull << (k % 64);
-  const bool was = (pn.counted[k / 64] & bit) != 0;
+  const bool was = (word & bit) != 0;
   bool now = false;
   if (s == peer_status::online && p != nodes_[n]->address) {
     const node_id other = network_.node_at(p);
@@ -413,10 +412,10 @@ void world::on_table_event(node_id n, peer_id p, peer_status s) {
   const std::size_t target = tracker_.live_count_ - 1;
   const bool sat_before = pn.count == target;
   if (now) {
-    pn.counted[k / 64] |= bit;
+    word |= bit;
     ++pn.count;
   } else {
-    pn.counted[k / 64] &= ~bit;
+    word &= ~bit;
     --pn.count;
   }
   const bool sat_after = pn.count == target;
