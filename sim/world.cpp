@@ -43,8 +43,7 @@ std::vector<std::pair<std::string, file_content>> world::shared_files(node_id n)
   return out;
 }
 
-world::node_slot::node_slot(world& w, node_id n)
-    : transport(w.network_, n), scheduler(w.queue_, n), observer(w, n) {}
+world::node_slot::node_slot(world& w, node_id n) : ports(w, n) {}
 
 world::world(world_config config)
     : config_(std::move(config)),
@@ -81,9 +80,10 @@ node_id world::add_peer(peer_spec spec) {
   const auto n = static_cast<node_id>(nodes_.size());
   auto slot = std::make_unique<node_slot>(*this, n);
   slot->address = book_.intern(spec.address);
-  slot->neighbours.reserve(spec.neighbours.size());
-  for (const std::string& a : spec.neighbours) slot->neighbours.push_back(book_.intern(a));
-  slot->initial_files = std::move(spec.files);
+  slot->neighbours_begin = static_cast<std::uint32_t>(neighbour_ids_.size());
+  slot->neighbours_count = static_cast<std::uint32_t>(spec.neighbours.size());
+  for (const std::string& a : spec.neighbours) neighbour_ids_.push_back(book_.intern(a));
+  if (!spec.files.empty()) initial_files_.emplace(n, std::move(spec.files));
   slot->chunk_size = spec.chunk_size;
   slot->max_chunks_in_flight = spec.max_chunks_in_flight;
   slot->ep = spec.ep;
@@ -129,22 +129,24 @@ void world::emit_world(trace_kind k, node_id n, std::uint64_t value) {
 void world::create_node(node_id n) {
   node_slot& s = *nodes_[n];
   s.files.restore({});
-  for (const file_spec& f : s.initial_files) s.files.put(f.name, file_content_for(f));
+  if (const auto files = initial_files_.find(n); files != initial_files_.end()) {
+    for (const file_spec& f : files->second) s.files.put(f.name, file_content_for(f));
+  }
   node_config cfg;
   cfg.self = book_.name(s.address);
   cfg.ep = s.ep;
   cfg.chunk_size = s.chunk_size;
   cfg.max_chunks_in_flight = s.max_chunks_in_flight;
   cfg.rng_seed = derive_seed(derive_seed(config_.seed, node_stream_base + n), queue_.generation(n));
-  cfg.neighbours.reserve(s.neighbours.size());
-  for (const peer_id a : s.neighbours) cfg.neighbours.push_back(book_.name(a));
+  cfg.neighbours.reserve(s.neighbours_count);
+  for (std::uint32_t i = 0; i < s.neighbours_count; ++i)
+    cfg.neighbours.push_back(book_.name(neighbour_ids_[s.neighbours_begin + i]));
   // The node keeps the requester's reply deadline (ports.hpp): the network's timeout_ms.
   cfg.reply_timeout = duration{std::chrono::milliseconds(network_.faults().defaults.timeout_ms)};
   s.receive_pending = false;
   network_.attach(n, nullptr);
   s.node.reset();
-  s.node = std::make_unique<peer_node>(std::move(cfg), book_, s.transport, s.scheduler, s.files,
-                                       s.observer);
+  s.node = std::make_unique<peer_node>(std::move(cfg), book_, s.ports, s.ports, s.files, s.ports);
   network_.attach(n, s.node.get());
 }
 
@@ -438,7 +440,27 @@ void world::update_holds() {
   emit_world(holds ? trace_kind::converged : trace_kind::diverged, no_node, tracker_.live_count_);
 }
 
-// --- observer adapter -----------------------------------------------------------------------
+// --- ports adapter --------------------------------------------------------------------------
+
+send_id world::node_ports::send(peer_id to, const message& msg, send_handler on_done) {
+  return world_->network_.send(node_, to, msg, std::move(on_done));
+}
+
+void world::node_ports::abandon(send_id id) {
+  world_->network_.abandon(id);
+}
+
+duration world::node_ports::now() const {
+  return world_->queue_.now();
+}
+
+timer_id world::node_ports::schedule_after(duration delay, std::function<void()> fn) {
+  return world_->queue_.schedule_after(delay, std::move(fn), node_);
+}
+
+void world::node_ports::cancel(timer_id id) {
+  world_->queue_.cancel(id);
+}
 
 namespace {
 
@@ -453,7 +475,7 @@ trace_event node_event(duration now, trace_kind k, node_id n, peer_id p) {
 
 }  // namespace
 
-void world::node_observer::on_clock_changed(std::uint64_t value) {
+void world::node_ports::on_clock_changed(std::uint64_t value) {
   node_slot& s = *world_->nodes_[node_];
   if (s.receive_pending) {
     s.receive_pending = false;
@@ -471,12 +493,12 @@ void world::node_observer::on_clock_changed(std::uint64_t value) {
   if (tap) tap->on_clock_changed(value);
 }
 
-void world::node_observer::on_sending(peer_id to, const message& msg) {
+void world::node_ports::on_sending(peer_id to, const message& msg) {
   if (tap) tap->on_sending(to, msg);
 }
 
-void world::node_observer::on_request_received(peer_id from, const message& msg,
-                                               std::string_view line) {
+void world::node_ports::on_request_received(peer_id from, const message& msg,
+                                            std::string_view line) {
   node_slot& s = *world_->nodes_[node_];
   s.receive_pending = true;
   s.receive_is_reply = false;
@@ -487,8 +509,7 @@ void world::node_observer::on_request_received(peer_id from, const message& msg,
   if (tap) tap->on_request_received(from, msg, line);
 }
 
-void world::node_observer::on_reply_received(peer_id from, const message& msg,
-                                             std::string_view line) {
+void world::node_ports::on_reply_received(peer_id from, const message& msg, std::string_view line) {
   node_slot& s = *world_->nodes_[node_];
   s.receive_pending = true;
   s.receive_is_reply = true;
@@ -499,7 +520,7 @@ void world::node_observer::on_reply_received(peer_id from, const message& msg,
   if (tap) tap->on_reply_received(from, msg, line);
 }
 
-void world::node_observer::on_send_failed(peer_id to, std::error_code ec) {
+void world::node_ports::on_send_failed(peer_id to, std::error_code ec) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::send_failed, node_, to);
   t.error = static_cast<std::uint32_t>(ec.value());
   t.message_id = world_->network_.current_message_id();
@@ -507,7 +528,7 @@ void world::node_observer::on_send_failed(peer_id to, std::error_code ec) {
   if (tap) tap->on_send_failed(to, ec);
 }
 
-void world::node_observer::on_peer_added(peer_id p, peer_status st, std::uint64_t clock) {
+void world::node_ports::on_peer_added(peer_id p, peer_status st, std::uint64_t clock) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::peer_added, node_, p);
   t.status = st;
   t.clock = clock;
@@ -516,7 +537,7 @@ void world::node_observer::on_peer_added(peer_id p, peer_status st, std::uint64_
   if (tap) tap->on_peer_added(p, st, clock);
 }
 
-void world::node_observer::on_peer_updated(peer_id p, peer_status st, std::uint64_t clock) {
+void world::node_ports::on_peer_updated(peer_id p, peer_status st, std::uint64_t clock) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::peer_updated, node_, p);
   t.status = st;
   t.clock = clock;
@@ -525,42 +546,42 @@ void world::node_observer::on_peer_updated(peer_id p, peer_status st, std::uint6
   if (tap) tap->on_peer_updated(p, st, clock);
 }
 
-void world::node_observer::on_warning(std::string_view text) {
+void world::node_ports::on_warning(std::string_view text) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::warning, node_, no_peer);
   t.detail = text;
   world_->trace_.emit(t);
   if (tap) tap->on_warning(text);
 }
 
-void world::node_observer::on_peer_listing(const std::vector<peer_row>& rows) {
+void world::node_ports::on_peer_listing(const std::vector<peer_row>& rows) {
   if (tap) tap->on_peer_listing(rows);
 }
 
-void world::node_observer::on_local_files(const std::vector<stored_file>& files) {
+void world::node_ports::on_local_files(const std::vector<stored_file>& files) {
   if (tap) tap->on_local_files(files);
 }
 
-void world::node_observer::on_search_results(const std::vector<search_row>& rows) {
+void world::node_ports::on_search_results(const std::vector<search_row>& rows) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::search_results, node_, no_peer);
   t.value = rows.size();
   world_->trace_.emit(t);
   if (tap) tap->on_search_results(rows);
 }
 
-void world::node_observer::on_download_started(std::string_view name) {
+void world::node_ports::on_download_started(std::string_view name) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::download_started, node_, no_peer);
   t.detail = name;
   world_->trace_.emit(t);
   if (tap) tap->on_download_started(name);
 }
 
-void world::node_observer::on_download_summary(std::string_view name, std::uint64_t retries,
-                                               std::uint32_t holders_dropped) {
+void world::node_ports::on_download_summary(std::string_view name, std::uint64_t retries,
+                                            std::uint32_t holders_dropped) {
   if (tap) tap->on_download_summary(name, retries, holders_dropped);
 }
 
-void world::node_observer::on_download_finished(std::string_view name, download_outcome outcome,
-                                                std::string_view why) {
+void world::node_ports::on_download_finished(std::string_view name, download_outcome outcome,
+                                             std::string_view why) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::download_finished, node_, no_peer);
   t.detail = name;
   t.value = outcome == download_outcome::completed ? 0 : 1;
@@ -568,35 +589,35 @@ void world::node_observer::on_download_finished(std::string_view name, download_
   if (tap) tap->on_download_finished(name, outcome, why);
 }
 
-void world::node_observer::on_statistics(const std::vector<stats_row>& rows) {
+void world::node_ports::on_statistics(const std::vector<stats_row>& rows) {
   if (tap) tap->on_statistics(rows);
 }
 
-void world::node_observer::on_chunk_size_changed(std::uint64_t size) {
+void world::node_ports::on_chunk_size_changed(std::uint64_t size) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::chunk_size_changed, node_, no_peer);
   t.value = size;
   world_->trace_.emit(t);
   if (tap) tap->on_chunk_size_changed(size);
 }
 
-void world::node_observer::on_command_refused(std::string_view why) {
+void world::node_ports::on_command_refused(std::string_view why) {
   trace_event t = node_event(world_->queue_.now(), trace_kind::command_refused, node_, no_peer);
   t.detail = why;
   world_->trace_.emit(t);
   if (tap) tap->on_command_refused(why);
 }
 
-void world::node_observer::on_get_peers_done() {
+void world::node_ports::on_get_peers_done() {
   world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::get_peers_done, node_, no_peer));
   if (tap) tap->on_get_peers_done();
 }
 
-void world::node_observer::on_leaving() {
+void world::node_ports::on_leaving() {
   world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::leaving, node_, no_peer));
   if (tap) tap->on_leaving();
 }
 
-void world::node_observer::on_exit_ready() {
+void world::node_ports::on_exit_ready() {
   world_->trace_.emit(node_event(world_->queue_.now(), trace_kind::exit_ready, node_, no_peer));
   // The process exits: nothing more reaches it, and connects to it are refused.
   world_->network_.arm_timeouts_of(node_);

@@ -8,10 +8,10 @@
 // Threading rule: single-threaded. Everything — the runner's callbacks, every peer_node, every
 // completion — runs on the thread that calls run_until(). Nothing here waits on a wall clock.
 //
-// Memory: per node the world keeps a peer_node plus a few hundred bytes (three adapters of 24-32
-// bytes, a map-based file store whose contents are shared buffers, what a restart needs with the
-// neighbours as interned ids, the convergence bits of its table): docs/benchmarks.md §9b has the
-// per-peer breakdown. Addresses are interned once in one shared address_book.
+// Memory: per node the world keeps a peer_node plus about two hundred bytes (one ports object
+// of 48 bytes, a file store whose contents are shared buffers, what a restart needs with the
+// neighbours as interned ids, the convergence bits of its table): docs/benchmarks.md §9b and
+// §9c have the per-peer breakdown. Addresses are interned once in one shared address_book.
 #pragma once
 
 #include <cstddef>
@@ -137,14 +137,22 @@ class world final : public peer_world {
 
   // An extra observer for one node, called after the world's own handling of each event (e.g.
   // a console printer for a transcript). Non-owning; nullptr removes it.
-  void set_observer_tap(node_id n, observer* tap) override { nodes_[n]->observer.tap = tap; }
+  void set_observer_tap(node_id n, observer* tap) override { nodes_[n]->ports.tap = tap; }
 
  private:
-  // The world's eachare::observer for one node: turns node events into trace events and feeds
-  // the convergence tracker. 32 bytes.
-  class node_observer final : public observer {
+  // The ports of one node, in one object (48 bytes; three adapters, each with its own copy of
+  // the node id and a pointer to the world, network or queue, were 80): the transport (the
+  // world's network, as sim_transport), the scheduler (the event queue under the node's owner
+  // id, as node_scheduler) and the observer, which turns node events into trace events and
+  // feeds the convergence tracker.
+  class node_ports final : public transport, public scheduler, public observer {
    public:
-    node_observer(world& w, node_id n) : world_(&w), node_(n) {}
+    node_ports(world& w, node_id n) : world_(&w), node_(n) {}
+    send_id send(peer_id to, const message& msg, send_handler on_done) override;
+    void abandon(send_id id) override;
+    duration now() const override;
+    timer_id schedule_after(duration delay, std::function<void()> fn) override;
+    void cancel(timer_id id) override;
     void on_clock_changed(std::uint64_t value) override;
     void on_sending(peer_id to, const message& msg) override;
     void on_request_received(peer_id from, const message& msg, std::string_view line) override;
@@ -178,9 +186,11 @@ class world final : public peer_world {
   struct node_slot {
     node_slot(world& w, node_id n);
     // What a (re)start needs of the peer_spec, compact: addresses are interned in the book (the
-    // whole spec with its strings was ~200 bytes of a simulated peer's ~2 KB).
-    std::vector<peer_id> neighbours;
-    std::vector<file_spec> initial_files;
+    // whole spec with its strings was ~200 bytes of a simulated peer's ~2 KB), the neighbours
+    // are neighbour_ids_[neighbours_begin, + neighbours_count) and the files, if any, are in
+    // initial_files_ (a vector of each here was 48 bytes plus a heap block per peer).
+    std::uint32_t neighbours_begin = 0;
+    std::uint32_t neighbours_count = 0;
     std::uint64_t chunk_size = 256;
     std::uint32_t max_chunks_in_flight = 16;
     int ep = 3;
@@ -194,9 +204,7 @@ class world final : public peer_world {
     peer_id receive_from = no_peer;
     std::uint64_t receive_sender_clock = 0;
     std::uint64_t receive_message_id = 0;
-    sim_transport transport;
-    node_scheduler scheduler;
-    node_observer observer;
+    node_ports ports;
     memory_file_store files;
     std::unique_ptr<peer_node> node;
   };
@@ -220,6 +228,8 @@ class world final : public peer_world {
   sim::trace trace_;
   network network_;
   std::vector<std::unique_ptr<node_slot>> nodes_;
+  std::vector<peer_id> neighbour_ids_;                       // every node's, back to back
+  std::map<node_id, std::vector<file_spec>> initial_files_;  // only nodes that have some
   std::map<std::pair<std::string, std::uint64_t>, file_content> contents_;
   discovery_tracker tracker_;
   bool recount_scheduled_ = false;  // the tracker is stale until the scheduled recount runs
