@@ -141,7 +141,7 @@ struct peer_node::impl {
     std::uint32_t count = 0;
   };
 
-  explicit impl(peer_node& node) : n(node), rng(node.config_.rng_seed) {}
+  impl(peer_node& node, std::uint64_t rng_seed) : n(node), rng(rng_seed) {}
   ~impl() {
     // No deadline may fire into a destroyed node.
     if (awaited) {
@@ -883,7 +883,7 @@ struct peer_node::impl {
 
 peer_node::peer_node(node_config config, address_book& book, transport& net, scheduler& sched,
                      file_store& files, observer& obs)
-    : config_(std::move(config)),
+    : config_(keep_settings(config)),
       book_(book),
       net_(net),
       sched_(sched),
@@ -891,9 +891,17 @@ peer_node::peer_node(node_config config, address_book& book, transport& net, sch
       obs_(obs),
       self_(book_.intern(config_.self)),
       clock_(clock_rule_for_ep(config_.ep)),
-      chunk_size_(config_.ep == 2 ? 0 : config_.chunk_size),
-      table_(config_.max_known_peers),
-      impl_(std::make_unique<impl>(*this)) {}
+      chunk_size_(config_.ep == 2 ? 0 : config.chunk_size),
+      table_(config.max_known_peers),
+      impl_(std::make_unique<impl>(*this, config.rng_seed)) {}
+
+peer_node::settings peer_node::keep_settings(node_config& c) {
+  settings s{std::move(c.self),      nullptr, c.get_peers_round_limit, c.reply_timeout,
+             c.max_chunks_in_flight, c.ep};
+  if (!c.neighbours.empty())
+    s.neighbours = std::make_unique<std::vector<std::string>>(std::move(c.neighbours));
+  return s;
+}
 
 peer_node::~peer_node() {
   // A round's deadline timer points into impl_.
@@ -901,7 +909,8 @@ peer_node::~peer_node() {
 }
 
 void peer_node::start() {
-  for (const std::string& address : config_.neighbours) {
+  const std::vector<std::string> none;
+  for (const std::string& address : config_.neighbours ? *config_.neighbours : none) {
     const peer_id p = book_.intern(address);
     if (p == self_) continue;
     if (table_.add_if_absent(p)) {
@@ -912,7 +921,7 @@ void peer_node::start() {
   }
   impl_->warn_not_added("the neighbours file");
   // Read once: the table has them now (80 bytes per node less for a million simulated peers).
-  std::vector<std::string>().swap(config_.neighbours);
+  config_.neighbours.reset();
 }
 
 void peer_node::on_command(const command& cmd) {
