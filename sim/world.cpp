@@ -38,7 +38,7 @@ std::string_view to_string(node_status s) {
 
 std::vector<std::pair<std::string, file_content>> world::shared_files(node_id n) const {
   std::vector<std::pair<std::string, file_content>> out;
-  for (const auto& [name, content] : nodes_[n]->files.take_snapshot())
+  for (const auto& [name, content] : nodes_[n].files.take_snapshot())
     out.emplace_back(name, content);
   return out;
 }
@@ -78,17 +78,16 @@ node_id world::add_peer(peer_spec spec) {
   spec.neighbours = std::move(neighbours);
 
   const auto n = static_cast<node_id>(nodes_.size());
-  auto slot = std::make_unique<node_slot>(*this, n);
-  slot->address = book_.intern(spec.address);
-  slot->neighbours_begin = static_cast<std::uint32_t>(neighbour_ids_.size());
-  slot->neighbours_count = static_cast<std::uint32_t>(spec.neighbours.size());
+  node_slot& slot = nodes_.emplace_back(*this, n);
+  slot.address = book_.intern(spec.address);
+  slot.neighbours_begin = static_cast<std::uint32_t>(neighbour_ids_.size());
+  slot.neighbours_count = static_cast<std::uint32_t>(spec.neighbours.size());
   for (const std::string& a : spec.neighbours) neighbour_ids_.push_back(book_.intern(a));
   if (!spec.files.empty()) initial_files_.emplace(n, std::move(spec.files));
-  slot->chunk_size = spec.chunk_size;
-  slot->max_chunks_in_flight = spec.max_chunks_in_flight;
-  slot->ep = spec.ep;
-  nodes_.push_back(std::move(slot));
-  network_.add_node(n, nodes_.back()->address);
+  slot.chunk_size = spec.chunk_size;
+  slot.max_chunks_in_flight = spec.max_chunks_in_flight;
+  slot.ep = spec.ep;
+  network_.add_node(n, slot.address);
   tracker_.nodes_.resize(nodes_.size());
   return n;
 }
@@ -119,7 +118,7 @@ void world::emit_world(trace_kind k, node_id n, std::uint64_t value) {
   t.kind = k;
   t.node = n;
   if (n != no_node) {
-    t.peer = nodes_[n]->address;
+    t.peer = nodes_[n].address;
     t.clock = clock(n);
   }
   t.value = value;
@@ -127,7 +126,7 @@ void world::emit_world(trace_kind k, node_id n, std::uint64_t value) {
 }
 
 void world::create_node(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   s.files.restore({});
   if (const auto files = initial_files_.find(n); files != initial_files_.end()) {
     for (const file_spec& f : files->second) s.files.put(f.name, file_content_for(f));
@@ -151,18 +150,18 @@ void world::create_node(node_id n) {
 }
 
 bool world::is_live(node_id n) const {
-  const node_status s = nodes_[n]->status;
+  const node_status s = nodes_[n].status;
   return s == node_status::running || s == node_status::paused;
 }
 
 void world::set_status(node_id n, node_status s) {
   const bool was_live = is_live(n);
-  nodes_[n]->status = s;
+  nodes_[n].status = s;
   if (was_live != is_live(n)) schedule_recount();
 }
 
 void world::start(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status != node_status::added) {
     if (s.status == node_status::crashed || s.status == node_status::left) restart(n);
     return;
@@ -175,7 +174,7 @@ void world::start(node_id n) {
 }
 
 void world::crash(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status == node_status::added || s.status == node_status::crashed ||
       s.status == node_status::left) {
     return;
@@ -189,7 +188,7 @@ void world::crash(node_id n) {
 }
 
 void world::restart(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status == node_status::added) {
     start(n);
     return;
@@ -203,7 +202,7 @@ void world::restart(node_id n) {
 }
 
 void world::pause(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status != node_status::running) return;
   network_.arm_timeouts_of(n);
   queue_.pause(n);
@@ -212,7 +211,7 @@ void world::pause(node_id n) {
 }
 
 void world::resume(node_id n) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status != node_status::paused) return;
   set_status(n, node_status::running);
   emit_world(trace_kind::resumed, n);
@@ -222,7 +221,7 @@ void world::resume(node_id n) {
 // --- driving --------------------------------------------------------------------------------
 
 void world::command(node_id n, const eachare::command& cmd) {
-  node_slot& s = *nodes_[n];
+  node_slot& s = nodes_[n];
   if (s.status == node_status::paused) {
     // A stopped process reads its stdin when it continues.
     queue_.schedule_at(
@@ -262,7 +261,7 @@ void world::run_until(duration t) {
 }
 
 std::uint64_t world::clock(node_id n) const {
-  const peer_node* p = nodes_[n]->node.get();
+  const peer_node* p = nodes_[n].node.get();
   return p ? p->clock() : 0;
 }
 
@@ -320,9 +319,9 @@ std::size_t world::partition_oneway(const std::vector<node_id>& from,
 void world::follow_reply_timeout() {
   const duration timeout =
       duration{std::chrono::milliseconds(network_.faults().defaults.timeout_ms)};
-  for (const auto& slot : nodes_) {
-    if (slot->node && slot->node->reply_timeout() != timeout)
-      slot->node->set_reply_timeout(timeout);
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    const node_slot& slot = nodes_[n];
+    if (slot.node && slot.node->reply_timeout() != timeout) slot.node->set_reply_timeout(timeout);
   }
 }
 
@@ -376,10 +375,10 @@ void world::recount() {
     auto& pn = tn[n];
     pn.count = 0;
     pn.counted.reset_all();
-    const peer_node* node = nodes_[n]->node.get();
+    const peer_node* node = nodes_[n].node.get();
     if (!pn.live || node == nullptr) continue;
     const auto& records = node->peers().records();
-    const peer_id self = nodes_[n]->address;
+    const peer_id self = nodes_[n].address;
     for (std::size_t k = 0; k < records.size(); ++k) {
       const peer_record& r = records[k];
       if (r.status != peer_status::online || r.id == self) continue;
@@ -398,7 +397,7 @@ void world::on_table_event(node_id n, peer_id p, peer_status s) {
   if (recount_scheduled_) return;  // the recount will see this change
   auto& pn = tracker_.nodes_[n];
   if (!pn.live) return;
-  const peer_node* node = nodes_[n]->node.get();
+  const peer_node* node = nodes_[n].node.get();
   const peer_record* r = node->peers().find(p);
   if (r == nullptr) return;
   const auto k = static_cast<std::size_t>(r - node->peers().records().data());
@@ -406,7 +405,7 @@ void world::on_table_event(node_id n, peer_id p, peer_status s) {
   const std::uint64_t bit = 1ull << (k % 64);
   const bool was = (word & bit) != 0;
   bool now = false;
-  if (s == peer_status::online && p != nodes_[n]->address) {
+  if (s == peer_status::online && p != nodes_[n].address) {
     const node_id other = network_.node_at(p);
     now = other != no_node && tracker_.nodes_[other].live;
   }
@@ -476,7 +475,7 @@ trace_event node_event(duration now, trace_kind k, node_id n, peer_id p) {
 }  // namespace
 
 void world::node_ports::on_clock_changed(std::uint64_t value) {
-  node_slot& s = *world_->nodes_[node_];
+  node_slot& s = world_->nodes_[node_];
   if (s.receive_pending) {
     s.receive_pending = false;
     trace_event t =
@@ -499,7 +498,7 @@ void world::node_ports::on_sending(peer_id to, const message& msg) {
 
 void world::node_ports::on_request_received(peer_id from, const message& msg,
                                             std::string_view line) {
-  node_slot& s = *world_->nodes_[node_];
+  node_slot& s = world_->nodes_[node_];
   s.receive_pending = true;
   s.receive_is_reply = false;
   s.receive_type = msg.type();
@@ -510,7 +509,7 @@ void world::node_ports::on_request_received(peer_id from, const message& msg,
 }
 
 void world::node_ports::on_reply_received(peer_id from, const message& msg, std::string_view line) {
-  node_slot& s = *world_->nodes_[node_];
+  node_slot& s = world_->nodes_[node_];
   s.receive_pending = true;
   s.receive_is_reply = true;
   s.receive_type = msg.type();

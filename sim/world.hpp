@@ -59,8 +59,8 @@ class world final : public peer_world {
   std::size_t node_count() const override { return nodes_.size(); }
   // The node listening at `address`, if any (O(1)).
   std::optional<node_id> find(std::string_view address) const override;
-  peer_id address_id(node_id n) const override { return nodes_[n]->address; }
-  const std::string& address(node_id n) const override { return book_.name(nodes_[n]->address); }
+  peer_id address_id(node_id n) const override { return nodes_[n].address; }
+  const std::string& address(node_id n) const override { return book_.name(nodes_[n].address); }
 
   // --- lifecycle (all at the current virtual time) ---
   // Creates the peer_node (clock 0, neighbours OFFLINE, initial files) and calls start().
@@ -105,20 +105,20 @@ class world final : public peer_world {
   const network& net() const { return network_; }
 
   // --- queries ---
-  node_status status(node_id n) const override { return nodes_[n]->status; }
+  node_status status(node_id n) const override { return nodes_[n].status; }
   // Hides peer_world::is_live with a non-virtual one (the convergence bookkeeping calls it per
   // table event).
   bool is_live(node_id n) const;
   // The node's current (or, when crashed/left, last) peer_node; nullptr before the first start.
-  const peer_node* node(node_id n) const override { return nodes_[n]->node.get(); }
+  const peer_node* node(node_id n) const override { return nodes_[n].node.get(); }
   // Shortcuts over node(): 0 / empty when never started.
   std::uint64_t clock(node_id n) const override;
   // The node's shared directory (initial files plus completed downloads).
-  const memory_file_store& files(node_id n) const { return nodes_[n]->files; }
+  const memory_file_store& files(node_id n) const { return nodes_[n].files; }
   // Content of an initial scenario file, as every holder has it (shared, generated once).
   file_content file_content_for(const file_spec& f) override;
   file_content shared_file(node_id n, std::string_view name) const override {
-    return nodes_[n]->files.get(name);
+    return nodes_[n].files.get(name);
   }
   std::vector<std::pair<std::string, file_content>> shared_files(node_id n) const override;
   std::uint32_t incarnation(node_id n) const { return queue_.generation(n); }
@@ -137,7 +137,7 @@ class world final : public peer_world {
 
   // An extra observer for one node, called after the world's own handling of each event (e.g.
   // a console printer for a transcript). Non-owning; nullptr removes it.
-  void set_observer_tap(node_id n, observer* tap) override { nodes_[n]->ports.tap = tap; }
+  void set_observer_tap(node_id n, observer* tap) override { nodes_[n].ports.tap = tap; }
 
  private:
   // The ports of one node, in one object (48 bytes; three adapters, each with its own copy of
@@ -209,6 +209,41 @@ class world final : public peer_world {
     std::unique_ptr<peer_node> node;
   };
 
+  // The slots by value, in chunks of 256 that never move (the node and the ports hold references
+  // into a slot): one heap block each cost a malloc header and a pointer per peer.
+  template <class T>
+  class chunked_slots {
+   public:
+    chunked_slots() = default;
+    ~chunked_slots() { clear(); }
+    chunked_slots(const chunked_slots&) = delete;
+    chunked_slots& operator=(const chunked_slots&) = delete;
+    T& operator[](std::size_t i) { return chunks_[i / chunk_size][i % chunk_size]; }
+    const T& operator[](std::size_t i) const { return chunks_[i / chunk_size][i % chunk_size]; }
+    std::size_t size() const { return size_; }
+    template <class... Args>
+    T& emplace_back(Args&&... args) {
+      if (size_ == chunks_.size() * chunk_size) {
+        chunks_.push_back(std::allocator<T>{}.allocate(chunk_size));
+      }
+      T* p = std::construct_at(chunks_.back() + size_ % chunk_size, std::forward<Args>(args)...);
+      ++size_;
+      return *p;
+    }
+    // Destroys the slots in order, first to last.
+    void clear() {
+      for (std::size_t i = 0; i < size_; ++i) std::destroy_at(&(*this)[i]);
+      size_ = 0;
+      for (T* c : chunks_) std::allocator<T>{}.deallocate(c, chunk_size);
+      chunks_.clear();
+    }
+
+   private:
+    static constexpr std::size_t chunk_size = 256;
+    std::vector<T*> chunks_;
+    std::size_t size_ = 0;
+  };
+
   void emit_world(trace_kind k, node_id n, std::uint64_t value = 0);
   // Every node's reply deadline := the default link's timeout_ms (a set_network step or a heal
   // may change it; per-link and per-group overrides do not reach the nodes, see network.hpp).
@@ -227,7 +262,7 @@ class world final : public peer_world {
   event_queue queue_;
   sim::trace trace_;
   network network_;
-  std::vector<std::unique_ptr<node_slot>> nodes_;
+  chunked_slots<node_slot> nodes_;
   std::vector<peer_id> neighbour_ids_;                       // every node's, back to back
   std::map<node_id, std::vector<file_spec>> initial_files_;  // only nodes that have some
   std::map<std::pair<std::string, std::uint64_t>, file_content> contents_;

@@ -573,8 +573,8 @@ struct peer_node::impl {
       if (r.status == peer_status::online) s.targets.push_back(r.id);
     }
     if (s.targets.empty()) {
-      n.last_search_.clear();
-      n.obs_.on_search_results(n.last_search_);
+      n.last_search_.reset();
+      n.obs_.on_search_results(n.last_search());
       return;
     }
     s.files.resize(s.targets.size());
@@ -626,13 +626,13 @@ struct peer_node::impl {
       }
     }
     searches.erase(it);
-    n.last_search_ = std::move(rows);
-    n.obs_.on_search_results(n.last_search_);
+    n.last_search_ = std::make_unique<std::vector<search_row>>(std::move(rows));
+    n.obs_.on_search_results(*n.last_search_);
   }
 
   void operator()(const cmd_download& c) {
     const search_row* row = nullptr;
-    for (const search_row& r : n.last_search_) {
+    for (const search_row& r : n.last_search()) {
       if (r.name == c.name && (!c.size || r.size == *c.size)) {
         row = &r;
         break;
@@ -901,6 +901,11 @@ peer_node::settings peer_node::keep_settings(node_config& c) {
   if (!c.neighbours.empty())
     s.neighbours = std::make_unique<std::vector<std::string>>(std::move(c.neighbours));
   return s;
+}
+
+const std::vector<search_row>& peer_node::last_search() const {
+  static const std::vector<search_row> none;
+  return last_search_ ? *last_search_ : none;
 }
 
 peer_node::~peer_node() {

@@ -88,7 +88,7 @@ class peer_node {
   std::uint64_t clock() const { return clock_.value(); }
   std::uint64_t chunk_size() const { return chunk_size_; }
   const peer_table& peers() const { return table_; }
-  const std::vector<search_row>& last_search() const { return last_search_; }
+  const std::vector<search_row>& last_search() const;
   const download_stats& stats() const { return stats_; }
   // Operations (get_peers rounds, searches, downloads, byes) still waiting for completions.
   std::size_t operations_in_flight() const;
@@ -128,7 +128,8 @@ class peer_node {
   std::uint64_t chunk_size_;
   peer_table table_;
   download_stats stats_;
-  std::vector<search_row> last_search_;
+  // Allocated by the first search that found something (16 bytes less per simulated peer).
+  std::unique_ptr<std::vector<search_row>> last_search_;
   std::unique_ptr<impl> impl_;
 };
 
