@@ -7,27 +7,48 @@ namespace eachare {
 namespace {
 
 // Addresses are short (`10.0.0.1:1024` is 13 bytes), and every PEER_LIST entry a node receives
-// is interned: two or three 8-byte words mixed with 128-bit multiplies cost a fraction of
-// std::hash's byte loop. Ids never depend on the hash (they are dense, in first-seen order), so
-// neither does anything a run prints.
+// is interned: up to 16 bytes are read as two (overlapping) words and mixed by one 128-bit
+// multiply, a fraction of std::hash's byte loop. Ids never depend on the hash (they are dense,
+// in first-seen order), so neither does anything a run prints.
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
   __extension__ using u128 = unsigned __int128;
   const u128 p = static_cast<u128>(a) * b;
   return static_cast<std::uint64_t>(p) ^ static_cast<std::uint64_t>(p >> 64);
 }
 
+std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+std::uint64_t load4(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
 std::uint64_t hash_of(std::string_view s) {
+  constexpr std::uint64_t k0 = 0xa0761d6478bd642full;
+  constexpr std::uint64_t k1 = 0xe7037ed1a0b428dbull;
   const char* p = s.data();
   std::size_t n = s.size();
-  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = mix(h ^ w, 0xa0761d6478bd642full);
+  std::uint64_t seed = 0x9e3779b97f4a7c15ull ^ n;
+  for (; n > 16; p += 16, n -= 16) seed = mix(load8(p) ^ k0, load8(p + 8) ^ seed);
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  if (n >= 8) {
+    a = load8(p);
+    b = load8(p + n - 8);
+  } else if (n >= 4) {
+    a = load4(p);
+    b = load4(p + n - 4);
+  } else if (n > 0) {
+    a = (static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+        (static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8) |
+        static_cast<unsigned char>(p[n - 1]);
   }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  return mix(h ^ tail, 0xe7037ed1a0b428dbull);
+  return mix(a ^ k0, b ^ k1 ^ seed);
 }
 
 std::uint32_t tag_of(std::uint64_t h) {
