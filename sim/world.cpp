@@ -405,7 +405,13 @@ void world::on_table_event(node_id n, peer_id p, peer_status s) {
   const std::uint64_t bit = 1ull << (k % 64);
   const bool was = (word & bit) != 0;
   bool now = false;
-  if (s == peer_status::online && p != nodes_[n].address) {
+  if (was) {
+    // The bit was set with p ONLINE, not us, and p's node live, and no node's liveness has
+    // changed since (a change schedules a recount, and we return above until it ran): only the
+    // status can differ now. Skipping the address -> node and liveness lookups saves two cache
+    // misses per table event in a large run, where nearly every update keeps its bit.
+    now = s == peer_status::online;
+  } else if (s == peer_status::online && p != nodes_[n].address) {
     const node_id other = network_.node_at(p);
     now = other != no_node && tracker_.nodes_[other].live;
   }
