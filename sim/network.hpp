@@ -4,7 +4,9 @@
 // waits for one reply line on the same connection, up to its timeout. Faults come from a
 // fault_model (delay, loss, duplication, jitter, bandwidth, timeout) plus partitions. Every line
 // is encoded with eachare::encode at the sender and decoded with eachare::decode at the receiver
-// unless the structured fast path is switched on (benchmarks only).
+// unless the structured fast path is switched on (benchmarks only); a PEER_LIST reply travels
+// packed (book ids and clocks) and its line is written by the codec when it is delivered, so the
+// receiver decodes the same bytes (see pack_peer_list).
 // sim_transport is the per-node eachare::transport that forwards to it.
 //
 // Threading rule: single-threaded (simulation thread). Every completion runs later, as an event

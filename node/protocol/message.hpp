@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,17 +39,25 @@ inline constexpr std::uint32_t no_book_id = 0xFFFFFFFFu;
 struct peer_entry {
   std::string address;  // `host:port`
   peer_status status = peer_status::offline;
-  std::uint64_t clock = 0;
   // Not on the wire and not compared: the id the sending node's address book gave `address`
   // (core/address_book.hpp), or no_book_id. The simulator, whose nodes share one book, keeps a
   // PEER_LIST in flight as these ids (a few bytes per entry instead of ~25 characters of text)
-  // and writes the line from them when it is delivered. Last, so that {address, status, clock}
-  // still initialises the wire fields.
+  // and writes the line from them when it is delivered. It sits in the padding after `status`
+  // (the entry stays 48 bytes); the constructor keeps {address, status, clock} meaning what it
+  // says.
   std::uint32_t book_id = no_book_id;
+  std::uint64_t clock = 0;
+
+  peer_entry() = default;
+  peer_entry(std::string address_, peer_status status_, std::uint64_t clock_,
+             std::uint32_t book_id_ = no_book_id)
+      : address(std::move(address_)), status(status_), book_id(book_id_), clock(clock_) {}
+
   friend bool operator==(const peer_entry& a, const peer_entry& b) {
     return a.address == b.address && a.status == b.status && a.clock == b.clock;
   }
 };
+static_assert(sizeof(peer_entry) == sizeof(std::string) + 16);
 
 struct file_entry {
   std::string name;  // never contains ' ' (unrepresentable on the wire); may contain ':', since
