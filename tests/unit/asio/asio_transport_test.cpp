@@ -1,10 +1,12 @@
 #include "node/asio/asio_transport.hpp"
 
 #include <gtest/gtest.h>
+
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <functional>
 
 #include <atomic>
 #include <chrono>
@@ -207,8 +209,42 @@ struct raw_client {
       if (ec) return out;
     }
   }
+  // Writes `bytes`, ends our side and waits until the server closes: one complete line from
+  // a client that then goes away.
+  void send_and_close(std::string_view bytes) {
+    write(bytes);
+    socket.shutdown(tcp::socket::shutdown_send);
+    bool closed = false;
+    read_all(closed);
+  }
   boost::asio::io_context io;
   tcp::socket socket;
+};
+
+// A holder that answers one request its own way: on its thread it accepts our connection, reads
+// the request line, then runs `answer` with that connection (reply on a new connection, let a
+// forger write first, close without a reply, ...) and closes it.
+struct quirky_holder {
+  boost::asio::io_context io;
+  tcp::acceptor acceptor{io, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0)};
+  const std::string address = "127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  std::thread thread;
+
+  void serve(std::function<void(tcp::socket& request)> answer) {
+    thread = std::thread([this, answer = std::move(answer)] {
+      tcp::socket s(io);
+      acceptor.accept(s);
+      std::string buf;
+      boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
+      answer(s);
+      boost::system::error_code ignored;
+      s.close(ignored);
+    });
+  }
+  void join() { thread.join(); }
+  ~quirky_holder() {
+    if (thread.joinable()) thread.join();
+  }
 };
 
 TEST(AsioTransport, SendToAClosedPortIsRefused) {
@@ -347,13 +383,7 @@ TEST(AsioTransport, MalformedLineGetsAWarningNoReplyAndTheListenerKeepsServing) 
 TEST(AsioTransport, LineEndedByCloseInsteadOfNewlineIsAccepted) {
   io_thread t;
   peer a(t);
-  {
-    raw_client c(a.port);
-    c.write("127.0.0.1:9 4 HELLO");
-    c.socket.shutdown(tcp::socket::shutdown_send);
-    bool closed = false;
-    c.read_all(closed);
-  }
+  { raw_client(a.port).send_and_close("127.0.0.1:9 4 HELLO"); }
   ASSERT_TRUE(a.handler.wait_messages(1));
   EXPECT_EQ(a.handler.messages()[0], make("127.0.0.1:9", 4, hello_body{}));
 }
@@ -362,23 +392,13 @@ TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
   io_thread t;
   peer b(t);
   // A quirky peer: reads our GET_PEERS, answers by connecting to our listener, closes ours.
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    raw_client answer(b.port);
-    answer.write(quirky_address + " 9 PEER_LIST 1 10.1.1.1:1:OFFLINE:0\n");
-    answer.socket.shutdown(tcp::socket::shutdown_send);
-    bool closed = false;
-    answer.read_all(closed);
-    s.close();
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
+  quirky.serve([&](tcp::socket&) {
+    raw_client(b.port).send_and_close(quirky_address + " 9 PEER_LIST 1 10.1.1.1:1:OFFLINE:0\n");
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, get_peers_body{}));
-  server.join();
+  quirky.join();
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(r.reply->origin, quirky_address);
@@ -399,28 +419,15 @@ TEST(AsioTransport, ReplyOnANewConnectionCompletesThePendingRequest) {
 TEST(AsioTransport, LateReplyFromAnotherIpIsRefusedAndLogged) {
   io_thread t;
   peer b(t);
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    {
-      raw_client forger(b.port, "127.0.0.2");
-      forger.write(quirky_address + " 8 FILE a.bin 4 1 ZXZpbA==\n");
-      forger.socket.shutdown(tcp::socket::shutdown_send);
-      bool closed = false;
-      forger.read_all(closed);
-    }
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
+  quirky.serve([&](tcp::socket& s) {
+    raw_client(b.port, "127.0.0.2").send_and_close(quirky_address + " 8 FILE a.bin 4 1 ZXZpbA==\n");
     b.handler.wait_messages(1);
-    const std::string reply = quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n";
-    boost::asio::write(s, boost::asio::buffer(reply));
-    s.close();
+    boost::asio::write(s, boost::asio::buffer(quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n"));
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"a.bin", 4, 1}));
-  server.join();
+  quirky.join();
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(std::get<file_body>(r.reply->body).data, "good");
@@ -442,26 +449,15 @@ TEST(AsioTransport, LateRepliesSwitchedOffAreOrdinaryMessages) {
   options.late_replies = false;
   options.late_reply_grace = 100ms;
   peer b(t, options);
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    {
-      raw_client answer(b.port);  // the right IP, but the tolerance is off
-      answer.write(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
-      answer.socket.shutdown(tcp::socket::shutdown_send);
-      bool closed = false;
-      answer.read_all(closed);
-    }
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
+  quirky.serve([&](tcp::socket&) {
+    // The right IP, but the tolerance is off; no reply on the request's own connection.
+    raw_client(b.port).send_and_close(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
     b.handler.wait_messages(1);
-    s.close();  // no reply on the request's own connection
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, ls_body{}));
-  server.join();
+  quirky.join();
   EXPECT_EQ(r.ec, errc::closed_without_reply);
   ASSERT_EQ(b.handler.messages().size(), 1u);
   EXPECT_EQ(b.handler.messages()[0].type(), message_type::ls_list);
@@ -494,26 +490,16 @@ TEST(AsioTransport, UnsolicitedLongLineIsCutAtTheRequestBound) {
 TEST(AsioTransport, AwaitedLongReplyOnANewConnectionMayUseTheFullBound) {
   io_thread t;
   peer b(t);
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
   std::string data(512 * 1024, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 13 % 251);
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    raw_client answer(b.port);
-    answer.write(encode(make(quirky_address, 9, file_body{"big.bin", data.size(), 3, data})) +
-                 "\n");
-    answer.socket.shutdown(tcp::socket::shutdown_send);
-    bool closed = false;
-    answer.read_all(closed);
-    s.close();
+  quirky.serve([&](tcp::socket&) {
+    raw_client(b.port).send_and_close(
+        encode(make(quirky_address, 9, file_body{"big.bin", data.size(), 3, data})) + "\n");
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"big.bin", 4096, 3}));
-  server.join();
+  quirky.join();
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(std::get<file_body>(r.reply->body).data, data);
@@ -524,29 +510,16 @@ TEST(AsioTransport, AwaitedLongReplyOnANewConnectionMayUseTheFullBound) {
 TEST(AsioTransport, FileOnANewConnectionCompletesOnlyTheChunkItAnswers) {
   io_thread t;
   peer b(t);
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    {
-      // A stray FILE for another chunk (say, of a request that already timed out).
-      raw_client stray(b.port);
-      stray.write(quirky_address + " 8 FILE a.bin 4 7 c3RyYQ==\n");
-      stray.socket.shutdown(tcp::socket::shutdown_send);
-      bool closed = false;
-      stray.read_all(closed);
-    }
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
+  quirky.serve([&](tcp::socket& s) {
+    // A stray FILE for another chunk (say, of a request that already timed out).
+    raw_client(b.port).send_and_close(quirky_address + " 8 FILE a.bin 4 7 c3RyYQ==\n");
     b.handler.wait_messages(1);
-    const std::string reply = quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n";
-    boost::asio::write(s, boost::asio::buffer(reply));
-    s.close();
+    boost::asio::write(s, boost::asio::buffer(quirky_address + " 9 FILE a.bin 4 1 Z29vZA==\n"));
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, dl_body{"a.bin", 4, 1}));
-  server.join();
+  quirky.join();
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(std::get<file_body>(r.reply->body).chunk_index, 1u);
@@ -561,23 +534,14 @@ TEST(AsioTransport, LateReplyOnANewConnectionAfterTheCloseStillCompletes) {
   transport_options options;
   options.late_reply_grace = 5000ms;  // generous: the answer comes well within it
   peer b(t, options);
-  boost::asio::io_context qio;
-  tcp::acceptor quirky(qio, tcp::endpoint(boost::asio::ip::make_address_v4("127.0.0.1"), 0));
-  const std::string quirky_address = "127.0.0.1:" + std::to_string(quirky.local_endpoint().port());
-  std::thread server([&] {
-    tcp::socket s(qio);
-    quirky.accept(s);
-    std::string buf;
-    boost::asio::read_until(s, boost::asio::dynamic_buffer(buf), '\n');
-    s.close();                  // closes ours first, without a reply ...
-    raw_client answer(b.port);  // ... then answers on a new connection
-    answer.write(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
-    answer.socket.shutdown(tcp::socket::shutdown_send);
-    bool closed = false;
-    answer.read_all(closed);
+  quirky_holder quirky;
+  const std::string& quirky_address = quirky.address;
+  quirky.serve([&](tcp::socket& s) {
+    s.close();  // closes ours first, without a reply, then answers on a new connection
+    raw_client(b.port).send_and_close(quirky_address + " 4 LS_LIST 1 x.bin:10\n");
   });
   const auto r = b.send_and_wait(quirky_address, make(b.self, 1, ls_body{}));
-  server.join();
+  quirky.join();
   ASSERT_FALSE(r.ec) << r.ec.message();
   ASSERT_TRUE(r.reply);
   EXPECT_EQ(r.reply->type(), message_type::ls_list);
