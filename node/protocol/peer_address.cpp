@@ -21,25 +21,34 @@ constexpr bool is_host_char(char c) {
   return host_char_table.allowed[static_cast<unsigned char>(c)];
 }
 
-// Splits and validates in one pass; the shared core of parse() and is_valid_peer_address().
-bool split_address(std::string_view text, std::string_view& host, std::uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
-  if (colon > limits::max_host_bytes) return false;
-  host = text.substr(0, colon);
-  for (char c : host) {
-    if (!is_host_char(c)) return false;
-  }
-  const std::string_view digits = text.substr(colon + 1);
-  // At most five digits keeps the accumulator far from overflow before the range check.
-  if (digits.empty() || digits.size() > 5) return false;
+// The one validation of `host:port`, shared by parse(), is_valid_peer_address() and the
+// decoder's entry fast path: the length of the well-formed `host:port` that `text` starts with,
+// its port digits ending at the end of `text` or at any non-digit; 0 when there is none. A host
+// never contains ':', so this first ':' is also the last one of a valid address.
+std::size_t scan_address(std::string_view text, std::size_t& host_bytes, std::uint16_t& port) {
+  std::size_t i = 0;
+  while (i < text.size() && is_host_char(text[i])) ++i;
+  if (i == 0 || i > limits::max_host_bytes || i == text.size() || text[i] != ':') return 0;
+  host_bytes = i;
+  const std::size_t digits_start = ++i;
   std::uint32_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::uint32_t>(c - '0');
+  // At most five digits (a sixth is read only to reject it) keeps the accumulator far from
+  // overflow before the range check.
+  while (i < text.size() && i - digits_start < 6 && text[i] >= '0' && text[i] <= '9') {
+    value = value * 10 + static_cast<std::uint32_t>(text[i] - '0');
+    ++i;
   }
-  if (value == 0 || value > 65535) return false;
+  const std::size_t digits = i - digits_start;
+  if (digits == 0 || digits > 5 || value == 0 || value > 65535) return 0;
   port = static_cast<std::uint16_t>(value);
+  return i;
+}
+
+bool split_address(std::string_view text, std::string_view& host, std::uint16_t& port) {
+  std::size_t host_bytes = 0;
+  const std::size_t n = scan_address(text, host_bytes, port);
+  if (n == 0 || n != text.size()) return false;
+  host = text.substr(0, host_bytes);
   return true;
 }
 
@@ -62,20 +71,10 @@ std::string peer_address::to_string() const {
 }
 
 std::size_t address_prefix_before_colon(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && is_host_char(text[i])) ++i;
-  if (i == 0 || i > limits::max_host_bytes || i == text.size() || text[i] != ':') return 0;
-  const std::size_t digits_start = ++i;
-  std::uint32_t value = 0;
-  // At most five digits, as in split_address.
-  while (i < text.size() && i - digits_start < 6 && text[i] >= '0' && text[i] <= '9') {
-    value = value * 10 + static_cast<std::uint32_t>(text[i] - '0');
-    ++i;
-  }
-  const std::size_t digits = i - digits_start;
-  if (digits == 0 || digits > 5 || value == 0 || value > 65535) return 0;
-  if (i == text.size() || text[i] != ':') return 0;
-  return i;
+  std::size_t host_bytes = 0;
+  std::uint16_t port = 0;
+  const std::size_t n = scan_address(text, host_bytes, port);
+  return n != 0 && n < text.size() && text[n] == ':' ? n : 0;
 }
 
 bool is_valid_peer_address(std::string_view text) {
