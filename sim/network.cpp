@@ -928,10 +928,14 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply, std::s
     trace_.emit(t);
   }
   if (!done) return;
-  std::optional<message> value;
-  if (reply != nullptr) value = std::move(*reply);
   current_message_id_ = id;
-  done(ec, std::move(value), line);
+  // No local std::optional<message>: GCC clears a default-constructed one whole (136 bytes, with
+  // `rep stosq`) before a HELLO's completion, which has no reply.
+  if (reply != nullptr) {
+    done(ec, std::optional<message>(std::move(*reply)), line);
+  } else {
+    done(ec, std::nullopt, line);
+  }
   current_message_id_ = 0;
   // The exchange header may live on until its timeout event comes up, but the body (the reply
   // can be a large PEER_LIST or FILE) is not needed any more — unless a duplicated request line

@@ -18,29 +18,11 @@ std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) {
   return splitmix64(t);
 }
 
-namespace {
-constexpr std::uint64_t rotl(std::uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-}  // namespace
-
 rng::rng(std::uint64_t seed) {
   std::uint64_t s = seed;
   for (auto& w : s_) w = splitmix64(s);
   // xoshiro must never be all zeros; splitmix64 cannot produce four zeros in a row, but be safe.
   if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;
-}
-
-std::uint64_t rng::next_u64() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
 }
 
 std::uint64_t rng::uniform_u64(std::uint64_t n) {
@@ -52,19 +34,10 @@ std::uint64_t rng::uniform_u64(std::uint64_t n) {
   return x % n;
 }
 
-double rng::uniform01() {
-  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
-}
-
 double rng::uniform_real(double a, double b) {
   const double u = uniform01();
   if (!(b > a)) return a;
   return a + (b - a) * u;
-}
-
-bool rng::bernoulli(double p) {
-  const double u = uniform01();
-  return u < p;
 }
 
 double rng::exponential(double mean) {

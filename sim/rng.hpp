@@ -23,21 +23,39 @@ class rng {
  public:
   explicit rng(std::uint64_t seed = 1);
 
-  // The next raw 64-bit output of xoshiro256**.
-  std::uint64_t next_u64();
+  // The next raw 64-bit output of xoshiro256**. Inline with uniform01() and bernoulli(): every
+  // line the network sends draws twice (drop, duplicate), most often with p = 0.
+  std::uint64_t next_u64() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
 
   // Uniform integer in [0, n); n must be > 0. Unbiased (rejection of the short last bucket).
   std::uint64_t uniform_u64(std::uint64_t n);
 
   // Uniform double in [0, 1), 53 random bits.
-  double uniform01();
+  double uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
   // Uniform double in [a, b) (a when a >= b).
   double uniform_real(double a, double b);
 
   // True with probability p (p <= 0: never draws true; p >= 1: always true). Always consumes one
   // draw so that changing p does not shift the rest of the stream.
-  bool bernoulli(double p);
+  bool bernoulli(double p) {
+    const std::uint64_t x = next_u64();
+    // uniform01() is in [0, 1): below p <= 0 (or NaN) never, below p >= 1 always. Only the
+    // draw itself is needed then, not the conversion.
+    if (!(p > 0)) return false;
+    if (p >= 1) return true;
+    return static_cast<double>(x >> 11) * 0x1.0p-53 < p;
+  }
 
   // Exponentially distributed with the given mean (mean <= 0 gives 0), by inversion.
   double exponential(double mean);
@@ -47,6 +65,10 @@ class rng {
   rng split();
 
  private:
+  static constexpr std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+  }
+
   std::uint64_t s_[4];
 };
 
