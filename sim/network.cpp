@@ -856,13 +856,18 @@ void network::unpack_peer_list(std::string_view packed, std::string& line) const
   line.clear();
   line.reserve(line_bytes);
   append_peer_list_header(line, book_->name(origin), clock, count);
+  // The line's length was counted when it was packed: one resize, then every entry is written in
+  // place (a resize per entry was a third of this function).
+  const std::size_t header = line.size();
+  line.resize(line_bytes);
+  char* w = line.data() + header;
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto id = static_cast<peer_id>(get_varint(p));
     const std::uint64_t word = get_varint(p);
-    append_peer_entry(line, book_->name(id),
-                      (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
+    w = write_peer_entry(w, book_->name(id),
+                         (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
   }
-  assert(p == packed.data() + packed.size() && line.size() == line_bytes);
+  assert(p == packed.data() + packed.size() && w == line.data() + line.size());
 }
 
 void network::handle_reply(std::uint32_t x) {

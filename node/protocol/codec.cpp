@@ -747,27 +747,51 @@ void append_peer_list_header(std::string& out, std::string_view origin, std::uin
   append_number(out, entries);
 }
 
-void append_peer_entry(std::string& out, std::string_view address, peer_status status,
+namespace {
+
+// Copies n bytes with fixed-size moves when n is small: an address is 9-21 bytes and a status word
+// 6 or 7, and a libc memcpy call per piece was a tenth of writing a PEER_LIST line. Two
+// overlapping moves cover [0, n) without reading or writing past it.
+inline char* copy_short(char* w, const char* src, std::size_t n) {
+  if (n >= 16 && n <= 32) {
+    std::memcpy(w, src, 16);
+    std::memcpy(w + n - 16, src + n - 16, 16);
+  } else if (n >= 8 && n < 16) {
+    std::memcpy(w, src, 8);
+    std::memcpy(w + n - 8, src + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(w, src, 4);
+    std::memcpy(w + n - 4, src + n - 4, 4);
+  } else {
+    std::memcpy(w, src, n);
+  }
+  return w + n;
+}
+
+}  // namespace
+
+char* write_peer_entry(char* w, std::string_view address, peer_status status,
                        std::uint64_t clock) {
   assert(is_valid_peer_address(address));
   assert(clock <= limits::max_clock);
+  *w++ = ' ';
+  w = copy_short(w, address.data(), address.size());
+  *w++ = ':';
+  const std::string_view word = status_text(status);
+  w = copy_short(w, word.data(), word.size());
+  *w++ = ':';
+  // to_chars writes exactly decimal_width(clock) digits; the caller made room for them.
+  return std::to_chars(w, w + decimal_width(clock), clock).ptr;
+}
+
+void append_peer_entry(std::string& out, std::string_view address, peer_status status,
+                       std::uint64_t clock) {
   // One resize and plain copies, not six appends that each check the capacity: a discovery
   // writes hundreds of millions of entries.
-  char digits[std::numeric_limits<std::uint64_t>::digits10 + 2];
-  const auto number = std::to_chars(digits, digits + sizeof digits, clock);
-  const auto digit_count = static_cast<std::size_t>(number.ptr - digits);
-  const std::string_view word = status_text(status);
   const std::size_t start = out.size();
-  out.resize(start + 3 + address.size() + word.size() + digit_count);
-  char* w = out.data() + start;
-  *w++ = ' ';
-  std::memcpy(w, address.data(), address.size());
-  w += address.size();
-  *w++ = ':';
-  std::memcpy(w, word.data(), word.size());
-  w += word.size();
-  *w++ = ':';
-  std::memcpy(w, digits, digit_count);
+  out.resize(start + 3 + address.size() + status_text(status).size() + decimal_width(clock));
+  [[maybe_unused]] const char* end = write_peer_entry(out.data() + start, address, status, clock);
+  assert(end == out.data() + out.size());
 }
 
 std::size_t encoded_size(const peer_entry& e) {

@@ -85,6 +85,10 @@ void append_peer_list_header(std::string& out, std::string_view origin, std::uin
                              std::size_t entries);
 void append_peer_entry(std::string& out, std::string_view address, peer_status status,
                        std::uint64_t clock);
+// The same entry written at `w`, which has room for its encoded size (1 + address + 1 + status
+// word + 1 + the clock's digits); returns the end. For a writer that sized the whole line first
+// and so spares a resize per entry.
+char* write_peer_entry(char* w, std::string_view address, peer_status status, std::uint64_t clock);
 
 // The safety rule for file names on the wire and in DL requests: non-empty, at most
 // max_file_name_bytes, no '/', '\\', NUL, space, control characters, and not "." or "..".
