@@ -49,5 +49,28 @@ TEST(AddressBook, NamesStayValidAsTheBookGrows) {
   EXPECT_EQ(book.size(), 1999u);
 }
 
+TEST(AddressBook, NamesDifferingInOneByteAreDistinctAtEveryLength) {
+  // Names are compared by overlapping words for 8-32 bytes and by memcmp otherwise: for every
+  // length from 1 to 40 and every position, a name that differs only there is another id, and
+  // each name finds its own.
+  address_book book;
+  for (std::size_t n = 1; n <= 40; ++n) {
+    const std::string base(n, 'a');
+    const peer_id base_id = book.intern(base);
+    for (std::size_t k = 0; k < n; ++k) {
+      std::string other = base;
+      other[k] = 'b';
+      const peer_id id = book.intern(other);
+      EXPECT_NE(id, base_id) << n << " " << k;
+      EXPECT_EQ(book.find(other), id);
+      EXPECT_EQ(book.name(id), other);
+    }
+    EXPECT_EQ(book.find(base), base_id);
+    // A prefix or an extension of a name is not that name.
+    EXPECT_NE(book.find(base + "a"), base_id);
+    EXPECT_NE(book.find(base.substr(0, n - 1)), base_id);
+  }
+}
+
 }  // namespace
 }  // namespace eachare

@@ -657,6 +657,34 @@ TEST(Codec, PeerListWrittenPieceByPieceIsTheEncodedLine) {
   EXPECT_EQ(pieces.size(), size);
 }
 
+TEST(Codec, PeerEntryWrittenInPlaceMatchesAppendForEveryAddressLength) {
+  // write_peer_entry copies short pieces with fixed-size moves whose choice depends on the length
+  // (under 4, 4-7, 8-15, 16-32, longer): every length from 3 to 60 bytes, with clocks of 1, 2, 10
+  // and 19 digits, must give append_peer_entry's bytes and end exactly at encoded_size().
+  for (std::size_t host = 1; host <= 54; ++host) {
+    std::string address(host, 'h');
+    for (std::size_t i = 0; i < host; ++i) address[i] = static_cast<char>('a' + i % 26);
+    address += ":1";
+    if (host % 3 == 0) address += "2345";
+    for (const std::uint64_t clock : {std::uint64_t{0}, std::uint64_t{42}, std::uint64_t{1000000000},
+                                      limits::max_clock}) {
+      for (const peer_status status : {peer_status::online, peer_status::offline}) {
+        const peer_entry e{address, status, clock};
+        std::string appended = "x";
+        append_peer_entry(appended, address, status, clock);
+        std::string written(1 + encoded_size(e) + 8, '#');
+        written[0] = 'x';
+        const char* end = write_peer_entry(written.data() + 1, address, status, clock);
+        ASSERT_EQ(static_cast<std::size_t>(end - written.data()), 1 + encoded_size(e)) << address;
+        // Nothing is written past the entry.
+        EXPECT_EQ(written.substr(1 + encoded_size(e)), std::string(8, '#')) << address;
+        written.resize(1 + encoded_size(e));
+        EXPECT_EQ(written, appended) << address << " " << clock;
+      }
+    }
+  }
+}
+
 TEST(Codec, PeerEntryBookIdIsNeitherOnTheWireNorCompared) {
   peer_list_body with_id;
   with_id.entries = {{"127.0.0.1:9002", peer_status::online, 4, 17}};

@@ -74,6 +74,26 @@ TEST(Rng, BernoulliFrequencyMatchesProbability) {
   }
 }
 
+TEST(Rng, BernoulliConsumesOneDrawWhateverTheProbability) {
+  // p <= 0, NaN and p >= 1 answer without converting the draw, but still take it: a link's drop
+  // probability must not shift the delays drawn after it.
+  for (const double p : {-1.0, 0.0, std::nan(""), 0.5, 1.0, 2.0}) {
+    rng a(11);
+    rng b(11);
+    for (int i = 0; i < 10; ++i) {
+      a.bernoulli(p);
+      b.next_u64();
+    }
+    EXPECT_EQ(a.next_u64(), b.next_u64()) << p;
+  }
+  rng r(12);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_FALSE(r.bernoulli(-0.5));
+    EXPECT_FALSE(r.bernoulli(std::nan("")));
+    EXPECT_TRUE(r.bernoulli(1.5));
+  }
+}
+
 TEST(Rng, SplitAndDeriveGiveIndependentDeterministicStreams) {
   rng parent(5);
   rng child = parent.split();
