@@ -23,6 +23,13 @@ std::uint64_t stored(std::uint64_t clock) {
 }  // namespace
 
 std::uint32_t peer_table::position_of(peer_id p) const {
+  if (last_found_ < records_.size() && records_[last_found_].id == p) return last_found_;
+  const std::uint32_t at = locate(p);
+  if (at != no_position) last_found_ = at;
+  return at;
+}
+
+std::uint32_t peer_table::locate(peer_id p) const {
   if (!direct_.empty()) return p < direct_.size() ? direct_[p] : no_position;
   if (slots_.empty()) {
     // Small table (records never hold no_peer, so it is never found).

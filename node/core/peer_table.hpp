@@ -77,6 +77,7 @@ class peer_table {
   static constexpr std::size_t direct_leave_span = 4;  // leave when span > 4 n
 
   std::uint32_t position_of(peer_id p) const;  // no_position when absent
+  std::uint32_t locate(peer_id p) const;       // position_of without the last-found shortcut
   void index_last();                           // indexes records_.back()
   void rebuild_hashed(std::size_t size);
   void rebuild_direct(std::size_t size);
@@ -91,6 +92,10 @@ class peer_table {
                                        // while the table is small (scan) or direct
   std::vector<std::uint32_t> direct_;  // direct mode (non-empty): position by id
   peer_id max_id_ = 0;
+  // The position position_of() found last (checked before use, so never stale): a node looks the
+  // same peer up several times in a row — the update, its event's record, the simulator's
+  // convergence bookkeeping. It sits in max_id_'s padding, so the table stays the same size.
+  mutable std::uint32_t last_found_ = 0;
   std::size_t online_ = 0;
   std::size_t max_entries_;
 };

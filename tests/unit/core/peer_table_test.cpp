@@ -212,6 +212,33 @@ TEST(PeerTable, FindsEveryPeerWhileIdsGoDenseThenSparseAgain) {
   EXPECT_EQ(t.size(), added.size());
 }
 
+// position_of() first tries the position it found last; that shortcut must never answer for
+// another peer or for an absent one, whatever was looked up or changed in between.
+TEST(PeerTable, LookupsRightAfterAnotherPeersLookupOrUpdateFindTheirOwnRecord) {
+  for (const peer_id size : {peer_id{3}, peer_id{40}, peer_id{700}}) {
+    peer_table t;
+    for (peer_id p = 0; p < size; ++p) ASSERT_TRUE(t.add_if_absent(p * 3, offline, p));
+    for (peer_id p = 0; p < size; ++p) {
+      const peer_id id = p * 3;
+      ASSERT_NE(t.find(id), nullptr);
+      EXPECT_EQ(t.find(id)->id, id);
+      EXPECT_EQ(t.find(id + 1), nullptr) << size;  // just after a hit
+      EXPECT_EQ(t.on_list_entry(id, online, p + 100), table_change::updated);
+      EXPECT_EQ(t.find(id)->clock, p + 100);
+      EXPECT_EQ(t.find(id)->status, online);
+      const peer_id other = ((p + 1) % size) * 3;
+      EXPECT_EQ(t.on_direct(other, online, 0), table_change::updated);
+      EXPECT_EQ(t.find(other)->id, other);
+      EXPECT_EQ(t.find(id)->id, id);
+    }
+    // After an add the last found position is the new record's.
+    EXPECT_EQ(t.set_status(1, online), table_change::added);
+    EXPECT_EQ(t.find(1)->id, 1u);
+    EXPECT_EQ(t.find(1) - t.records().data(), static_cast<std::ptrdiff_t>(size));
+    EXPECT_EQ(t.find(0)->id, 0u);
+  }
+}
+
 TEST(PeerTable, FullTableRefusesUnknownPeersButStillUpdatesKnownOnes) {
   peer_table t(2);
   EXPECT_EQ(t.on_direct(1, peer_status::online, 1), table_change::added);
