@@ -770,8 +770,7 @@ inline char* copy_short(char* w, const char* src, std::size_t n) {
 
 }  // namespace
 
-char* write_peer_entry(char* w, std::string_view address, peer_status status,
-                       std::uint64_t clock) {
+char* write_peer_entry(char* w, std::string_view address, peer_status status, std::uint64_t clock) {
   assert(is_valid_peer_address(address));
   assert(clock <= limits::max_clock);
   *w++ = ' ';

@@ -666,8 +666,8 @@ TEST(Codec, PeerEntryWrittenInPlaceMatchesAppendForEveryAddressLength) {
     for (std::size_t i = 0; i < host; ++i) address[i] = static_cast<char>('a' + i % 26);
     address += ":1";
     if (host % 3 == 0) address += "2345";
-    for (const std::uint64_t clock : {std::uint64_t{0}, std::uint64_t{42}, std::uint64_t{1000000000},
-                                      limits::max_clock}) {
+    for (const std::uint64_t clock :
+         {std::uint64_t{0}, std::uint64_t{42}, std::uint64_t{1000000000}, limits::max_clock}) {
       for (const peer_status status : {peer_status::online, peer_status::offline}) {
         const peer_entry e{address, status, clock};
         std::string appended = "x";
