@@ -259,15 +259,6 @@ scn::report_entry not_run(const scn::scenario& s, const std::string& why,
   return e;
 }
 
-// "at 2.9 s virtual: ..." -> "at 2.9 s: ..." (every " s virtual" of a checker's text).
-std::string wall_clock_words(std::string text) {
-  for (auto at = text.find(" s virtual"); at != std::string::npos;
-       at = text.find(" s virtual", at + 2)) {
-    text.erase(at + 2, std::string(" virtual").size());
-  }
-  return text;
-}
-
 // `word` as one shell word ('...' unless it is plain).
 std::string shell_word(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -539,12 +530,8 @@ int grade(const grade_flags& f) {
     entry.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     entry.result.replay = grade_again(f, s.file);
-    // The scenario's own checkers word their times for virtual time ("at 2.9 s virtual: ..."); here
-    // the clock was the wall clock since the scenario began, the same as the grade checks' times.
-    for (auto& c : entry.result.checks) {
-      for (auto* text : {&c.violation, &c.figure}) *text = wall_clock_words(*text);
-      for (auto& n : c.notes) n = wall_clock_words(n);
-    }
+    // The scenario's own checkers print times as the world keeps them: here the wall clock since
+    // the scenario began ("at 2.9 s: ..."), the same as the grade checks' times.
 
     // The grade checks of every graded peer, after the scenario's own.
     const auto used = [&mapped](const std::string& a) {

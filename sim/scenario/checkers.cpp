@@ -30,6 +30,12 @@ std::string peer_names::address(peer_id p) const {
   return text;
 }
 
+std::string peer_names::when_text(duration t) const {
+  std::string text = seconds_text(t);
+  if (world_->time_kind() == "virtual") text += " virtual";
+  return text;
+}
+
 namespace {
 
 std::string type_text(const sim::trace_event& e) {
@@ -49,7 +55,7 @@ lamport_order_checker::lamport_order_checker(const scenario& s, const peer_names
 void lamport_order_checker::violate(const sim::trace_event& e, std::string what) {
   if (first_time_) return;
   first_time_ = e.time;
-  first_ = "at " + seconds_text(e.time) + " virtual: " + what;
+  first_ = "at " + names_->when_text(e.time) + ": " + what;
   first_node_ = e.node;
   first_message_id_ = e.message_id;
 }
@@ -115,8 +121,8 @@ check_result lamport_order_checker::finish(sim::peer_world& w) {
   if (!first_time_ && sends_ + receives_ == 0) {
     r.figure += ": nothing to check, no peer sent or received a message";
     first_time_ = w.now();
-    first_ = "at " + seconds_text(w.now()) +
-             " virtual: nothing to check: no peer sent or received a message";
+    first_ = "at " + names_->when_text(w.now()) +
+             ": nothing to check: no peer sent or received a message";
   }
   r.passed = !first_time_;
   r.violation = first_;
@@ -143,18 +149,18 @@ check_result discovery_convergence_checker::finish(sim::peer_world& w) {
   const auto first = t.first_since_mark();
   if (first && *first - mark <= within_) {
     r.passed = true;
-    r.figure = "converged at " + seconds_text(*first) + " virtual (" + seconds_text(*first - mark) +
+    r.figure = "converged at " + names_->when_text(*first) + " (" + seconds_text(*first - mark) +
                " after " + from + ", bound " + seconds_text(within_) + ")";
     return r;
   }
   r.passed = false;
   if (first) {
-    r.figure = "converged at " + seconds_text(*first) + " virtual, " + seconds_text(*first - mark) +
+    r.figure = "converged at " + names_->when_text(*first) + ", " + seconds_text(*first - mark) +
                " after " + from + ": over the bound of " + seconds_text(within_);
-    r.violation = "at " + seconds_text(mark + within_) +
-                  " virtual: the peers had not converged yet. Every live peer listed every other "
+    r.violation = "at " + names_->when_text(mark + within_) +
+                  ": the peers had not converged yet. Every live peer listed every other "
                   "live peer ONLINE only at " +
-                  seconds_text(*first) + " virtual, " + seconds_text(*first - mark) + " after " +
+                  names_->when_text(*first) + ", " + seconds_text(*first - mark) + " after " +
                   from + ", but within_ms allows " + seconds_text(within_) + ".";
     r.violation_time = mark + within_;
     return r;
@@ -208,10 +214,10 @@ std::string download_integrity_checker::why_no_row(sim::node_id n) const {
   const auto& s = searches_[n];
   if (!s.searched) return "; " + who + " had not searched before it";
   if (s.online == 0) {
-    return "; when " + who + " searched at " + seconds_text(s.at) +
-           " virtual it knew no ONLINE peer, so its search asked nobody";
+    return "; when " + who + " searched at " + names_->when_text(s.at) +
+           " it knew no ONLINE peer, so its search asked nobody";
   }
-  const std::string asked = "; " + who + "'s search at " + seconds_text(s.at) + " virtual asked " +
+  const std::string asked = "; " + who + "'s search at " + names_->when_text(s.at) + " asked " +
                             std::to_string(s.online) + " ONLINE peer" + (s.online == 1 ? "" : "s");
   if (!s.rows) return asked + " and had not finished";
   if (*s.rows == 0) return asked + " and found no file";
@@ -242,7 +248,7 @@ void download_integrity_checker::note_download(sim::node_id n, const pending& p,
 void download_integrity_checker::violate(duration t, std::string what, sim::node_id n) {
   if (first_time_) return;
   first_time_ = t;
-  first_ = "at " + seconds_text(t) + " virtual: " + what;
+  first_ = "at " + names_->when_text(t) + ": " + what;
   first_node_ = n;
 }
 
@@ -401,7 +407,7 @@ check_result download_integrity_checker::finish(sim::peer_world& w) {
                                             : "every requested download was abandoned by a crash";
     r.figure += ": nothing to check, " + why;
     first_time_ = w.now();
-    first_ = "at " + seconds_text(w.now()) + " virtual: nothing to check: " + why;
+    first_ = "at " + names_->when_text(w.now()) + ": nothing to check: " + why;
   }
   r.passed = !first_time_;
   r.violation = first_;
@@ -450,7 +456,7 @@ void peer_state_checker::evaluate(const sim::peer_world& w) {
   const auto who = names_->node(spec_.peer);
   if (table == nullptr) {
     passed_ = false;
-    violation_ = "at " + seconds_text(w.now()) + " virtual: " + who + " was never started";
+    violation_ = "at " + names_->when_text(w.now()) + ": " + who + " was never started";
     figure_ = who + " has no table";
     return;
   }
@@ -465,7 +471,7 @@ void peer_state_checker::evaluate(const sim::peer_world& w) {
       ++ok;
     } else if (violation_.empty()) {
       violation_nodes_ = {spec_.peer, k.peer};
-      violation_ = "at " + seconds_text(w.now()) + " virtual: " + who + " lists " +
+      violation_ = "at " + names_->when_text(w.now()) + ": " + who + " lists " +
                    names_->node(k.peer) + " as " + expected_text(got) + ", expected " +
                    expected_text(k.status) + " (" + who + "'s clock " +
                    std::to_string(w.clock(spec_.peer)) + ", status " +

@@ -47,6 +47,9 @@ class peer_names {
   peer_names(const scenario& s, const sim::peer_world& w) : scenario_(&s), world_(&w) {}
   std::string node(sim::node_id n) const;
   std::string address(peer_id p) const;
+  // A time as check texts print it: "2.9 s virtual" in virtual time, "2.9 s" in a real-time run
+  // (peer_world::time_kind() "wall-clock", where the time is the wall clock since the start).
+  std::string when_text(duration t) const;
 
  private:
   const scenario* scenario_;

@@ -220,6 +220,42 @@ checks:
   EXPECT_EQ(r.outcome[0].files[0], r.outcome[1].files[0]);
 }
 
+TEST(RealWorld, CheckTextsCallTheTimeWallClockNotVirtual) {
+  // p1 knows p0 from the topology but was never greeted by it: OFFLINE at 100 ms.
+  const auto s = scenario::load_string(R"(name: real-words
+duration_ms: 300
+peers: {count: 2, topology: complete}
+timeline:
+  - {at_ms: 200, do: hello, peer: p1, to: [p0]}
+checks:
+  - lamport_order
+  - peer_state: {at_ms: 100, peer: p1, knows: {p0: ONLINE}}
+)",
+                                       "inline.yaml");
+  scenario::run_options o;
+  o.make_world = [](const scenario::world_setup& setup) -> std::unique_ptr<sim::peer_world> {
+    real_world_options ro;
+    ro.seed = setup.seed;
+    ro.network = setup.network;
+    ro.ports_auto = true;
+    ro.time_scale = 0.5;
+    return std::make_unique<real_world>(ro);
+  };
+  const auto r = scenario::run(s, o);
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_TRUE(r.checks[0].passed) << r.checks[0].violation;
+  EXPECT_FALSE(r.checks[1].passed);
+  // "at 0.1 s: ..." (or 0.101 s: the wall clock runs on while the check is taken).
+  const std::string& v = r.checks[1].violation;
+  EXPECT_TRUE(v.starts_with("at 0.1")) << v;
+  EXPECT_NE(v.find(" s: p1 lists p0 as OFFLINE, expected ONLINE"), std::string::npos) << v;
+  for (const auto& c : r.checks) {
+    for (const auto* text : {&c.violation, &c.figure}) {
+      EXPECT_EQ(text->find("virtual"), std::string::npos) << *text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace eachare::real
 
