@@ -137,8 +137,12 @@ std::string some_peer_names(const scn::scenario& s) {
 // A progress line on a terminal for runs that take more than half a second of wall time.
 class progress_line {
  public:
-  progress_line(std::string name, bool enabled)
-      : name_(std::move(name)), enabled_(enabled), started_(clock::now()) {}
+  // time_kind: "virtual", or "wall-clock" for a --real run.
+  progress_line(std::string name, bool enabled, std::string time_kind)
+      : name_(std::move(name)),
+        time_kind_(std::move(time_kind)),
+        enabled_(enabled),
+        started_(clock::now()) {}
   ~progress_line() {
     if (shown_) std::fprintf(stderr, "\r\033[K");
   }
@@ -152,14 +156,16 @@ class progress_line {
     last_ = t;
     shown_ = true;
     const auto pct = end.count() == 0 ? 100 : static_cast<int>(now.count() * 100 / end.count());
-    std::fprintf(stderr, "\r\033[K  %s: %3d%% (%s of %s virtual)", name_.c_str(), pct,
-                 scn::seconds_text(now).c_str(), scn::seconds_text(end).c_str());
+    std::fprintf(stderr, "\r\033[K  %s: %3d%% (%s of %s %s)", name_.c_str(), pct,
+                 scn::seconds_text(now).c_str(), scn::seconds_text(end).c_str(),
+                 time_kind_.c_str());
     std::fflush(stderr);
   }
 
  private:
   using clock = std::chrono::steady_clock;
   std::string name_;
+  std::string time_kind_;
   bool enabled_;
   bool shown_ = false;
   clock::time_point started_;
@@ -324,9 +330,12 @@ int run(const run_flags& f) {
     }
   }
   const bool tty = isatty(STDERR_FILENO) == 1 && !f.quiet;
-  // One run: the virtual-time progress line; several: the sweep's bar.
+  // One run: the progress line in scenario time; several: the sweep's bar.
   std::optional<progress_line> single_progress;
-  if (plan.size() == 1) single_progress.emplace((*all)[plan.front().file].name, tty);
+  if (plan.size() == 1) {
+    single_progress.emplace((*all)[plan.front().file].name, tty,
+                            real_time ? "wall-clock" : "virtual");
+  }
   eachare::cli::progress_bar bar(plan.size(), tty && plan.size() > 1, "runs", "not as expected");
 
   // Runs on a pool thread (or this one): everything it touches is its own but the scenario, which
