@@ -186,6 +186,16 @@ TEST(RealWorld, TimeScaleShrinksTheWallClock) {
   EXPECT_LT(took, 900ms);  // 1 s of scenario time in ~0.1 s
 }
 
+// The runner's world for these tests: our peers on loopback, free ports, at half the wall time.
+std::unique_ptr<sim::peer_world> loopback_world_at_half_time(const scenario::world_setup& setup) {
+  real_world_options ro;
+  ro.seed = setup.seed;
+  ro.network = setup.network;
+  ro.ports_auto = true;
+  ro.time_scale = 0.5;
+  return std::make_unique<real_world>(ro);
+}
+
 TEST(RealWorld, RunsAWholeScenarioThroughTheRunner) {
   const auto s = scenario::load_string(R"(name: real-dl
 duration_ms: 3000
@@ -204,14 +214,7 @@ checks:
                                        "inline.yaml");
   scenario::run_options o;
   o.collect_outcome = true;
-  o.make_world = [](const scenario::world_setup& setup) -> std::unique_ptr<sim::peer_world> {
-    real_world_options ro;
-    ro.seed = setup.seed;
-    ro.network = setup.network;
-    ro.ports_auto = true;
-    ro.time_scale = 0.5;
-    return std::make_unique<real_world>(ro);
-  };
+  o.make_world = loopback_world_at_half_time;
   const auto r = scenario::run(s, o);
   EXPECT_EQ(r.time_kind, "wall-clock");
   for (const auto& c : r.checks) EXPECT_TRUE(c.passed) << c.name << ": " << c.violation;
@@ -233,14 +236,7 @@ checks:
 )",
                                        "inline.yaml");
   scenario::run_options o;
-  o.make_world = [](const scenario::world_setup& setup) -> std::unique_ptr<sim::peer_world> {
-    real_world_options ro;
-    ro.seed = setup.seed;
-    ro.network = setup.network;
-    ro.ports_auto = true;
-    ro.time_scale = 0.5;
-    return std::make_unique<real_world>(ro);
-  };
+  o.make_world = loopback_world_at_half_time;
   const auto r = scenario::run(s, o);
   ASSERT_EQ(r.checks.size(), 2u);
   EXPECT_TRUE(r.checks[0].passed) << r.checks[0].violation;
