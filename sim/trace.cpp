@@ -122,10 +122,6 @@ std::uint64_t trace_hash::fold_detail(std::string_view detail) {
   return d;
 }
 
-void trace::notify(const trace_event& e) {
-  for (trace_listener* l : listeners_) l->on_trace_event(e);
-}
-
 void trace::add_listener(trace_listener& l) {
   listeners_.push_back(&l);
 }

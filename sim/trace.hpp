@@ -154,10 +154,7 @@ class trace {
   void emit(const trace_event& e) {
     hash_.add(e);
     ++count_;
-    // The listener loop out of line: emit() is inlined at every event site, and a run without a
-    // trace file or checkers has no listeners.
-    if (!listeners_.empty()) [[unlikely]]
-      notify(e);
+    for (trace_listener* l : listeners_) l->on_trace_event(e);
   }
 
   // Non-owning; the listener must outlive the trace or be removed first.
@@ -174,8 +171,6 @@ class trace {
   bool wants_lines() const { return wants_lines_; }
 
  private:
-  [[gnu::noinline]] void notify(const trace_event& e);
-
   trace_hash hash_;
   std::uint64_t count_ = 0;
   bool wants_lines_ = false;
