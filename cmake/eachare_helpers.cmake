@@ -36,6 +36,11 @@ function(eachare_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   eachare_warnings(${name})
+  if(EACHARE_UNITY_TESTS)
+    # Test files of one executable then share a translation unit, so their file-local helpers
+    # must have distinct names (shared ones live in tests/support/).
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
   set(label unit)
   if(ARG_LABELS)
     list(LENGTH ARG_LABELS n_labels)

@@ -6,6 +6,8 @@
 # (targets tests_unit / tests_integration).
 #
 # Why it is shaped this way (CI must finish in 15 minutes on 2 cores; see docs/benchmarks.md §11c):
+# - test executables are compiled as unity batches (EACHARE_UNITY_TESTS): a test file's compile
+#   time is mostly GoogleTest's and our headers, parsed once per batch instead of once per file;
 # - every build keeps line tables only (-g1): full -g cost ~30 % more compile time per file, and
 #   line tables are all sanitizer reports and backtraces need;
 # - the three sanitizer builds run at the lowest CPU priority (nice 19) WHILE the default CTest set
@@ -22,16 +24,19 @@ tools/deps.sh
 
 echo "== build (warnings as errors) =="
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DEACHARE_WERROR=ON >/dev/null
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DEACHARE_WERROR=ON \
+      -DEACHARE_UNITY_TESTS=ON >/dev/null
 cmake --build build-test -j"$jobs"
 
 # The sanitizer and fuzz builds, one after the other, in the background at nice 19.
 build_sanitizers() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
-        -DEACHARE_WERROR=ON -DEACHARE_SANITIZE=address -DEACHARE_BUILD_BENCH=OFF >/dev/null
+        -DEACHARE_WERROR=ON -DEACHARE_SANITIZE=address -DEACHARE_BUILD_BENCH=OFF \
+        -DEACHARE_UNITY_TESTS=ON >/dev/null
   cmake --build build-asan -j"$jobs" --target tests_unit
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-        -DEACHARE_WERROR=ON -DEACHARE_SANITIZE=thread -DEACHARE_BUILD_BENCH=OFF >/dev/null
+        -DEACHARE_WERROR=ON -DEACHARE_SANITIZE=thread -DEACHARE_BUILD_BENCH=OFF \
+        -DEACHARE_UNITY_TESTS=ON >/dev/null
   cmake --build build-tsan -j"$jobs" --target tests_unit tests_integration
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DEACHARE_FUZZ=ON \

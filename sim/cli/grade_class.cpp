@@ -1,5 +1,7 @@
 #include "sim/cli/grade_class.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>

@@ -12,13 +12,17 @@
 // every file from the main thread.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/cli/class_table.hpp"
+
+// Declared, not included: CLI11's header costs ~5 s of compile time in every file that includes
+// this one, and only the .cpp adds flags.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace eachare::cli {
 

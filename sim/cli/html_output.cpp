@@ -1,4 +1,6 @@
 #include "sim/cli/html_output.hpp"
+
+#include <CLI/CLI.hpp>
 #include "sim/cli/output_file.hpp"
 
 #include <fcntl.h>

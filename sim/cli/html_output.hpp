@@ -8,8 +8,6 @@
 // threads included); html_output itself is used on one thread (the one that delivers results).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +16,12 @@
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/runner.hpp"
 #include "sim/scenario/scenario.hpp"
+
+// Declared, not included: CLI11's header costs ~5 s of compile time in every file that includes
+// this one, and only the .cpp adds flags.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace eachare::sim_cli {
 

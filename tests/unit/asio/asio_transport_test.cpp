@@ -18,13 +18,14 @@
 #include <vector>
 
 #include "node/core/errors.hpp"
+#include "tests/support/wait_bound.hpp"
 
 namespace eachare {
 namespace {
 
 using namespace std::chrono_literals;
 using tcp = boost::asio::ip::tcp;
-constexpr auto generous = 20s;
+using test::generous;
 
 // Runs an io_context on its own thread; tests hand work to it with run().
 class io_thread {

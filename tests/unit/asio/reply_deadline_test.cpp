@@ -18,6 +18,7 @@
 #include "node/core/errors.hpp"
 #include "node/core/peer_node.hpp"
 #include "tests/support/memory_store.hpp"
+#include "tests/support/wait_bound.hpp"
 
 namespace eachare {
 namespace {
@@ -25,7 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 using tcp = boost::asio::ip::tcp;
 using steady = std::chrono::steady_clock;
-constexpr auto generous = 20s;
+using test::generous;
 
 // Node events of interest, with the steady-clock instant each was seen (observer calls come on
 // the io thread; the test thread waits on them).

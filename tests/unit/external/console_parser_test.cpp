@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/external/console_lines.hpp"
+
 namespace eachare::external {
 namespace {
 
-std::vector<console_line> console(std::initializer_list<const char*> texts) {
-  std::vector<console_line> out;
-  std::int64_t t = 0;
-  for (const char* s : texts) out.push_back({std::chrono::milliseconds(t += 10), s, false});
-  return out;
-}
+using test_support::console;
 
 TEST(ConsoleParser, ReadsEveryLineOfProtocolSection4) {
   auto e = parse_console_line("=> Atualizando relogio para 12");

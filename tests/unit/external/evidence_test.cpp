@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/external/console_lines.hpp"
+
 namespace eachare::external {
 namespace {
 
@@ -11,8 +13,8 @@ console_line at(std::int64_t ms, const std::string& text) {
   return {std::chrono::milliseconds(ms), text, false};
 }
 
-const std::string g = "127.0.0.1:7100";
-const std::string a = "127.0.0.1:7101";
+using test_support::a;
+using test_support::g;
 
 TEST(Evidence, RebuildsRequestsRepliesAndWhenTheProgramHandledThem) {
   peer_console ours{

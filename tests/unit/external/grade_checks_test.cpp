@@ -2,13 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/external/console_lines.hpp"
+
 namespace eachare::external {
 namespace {
 
 using namespace std::chrono_literals;
 
-const std::string g = "127.0.0.1:7100";
-const std::string a = "127.0.0.1:7101";
+using test_support::a;
+using test_support::console;
+using test_support::g;
 
 wire_line to_g(std::chrono::milliseconds t, const std::string& line,
                std::optional<std::chrono::milliseconds> handled = std::nullopt) {
@@ -82,13 +85,6 @@ TEST(GradeChecks, WithoutAnyLineTheWireChecksAreNotObservable) {
   EXPECT_FALSE(named(checks, "wire: syntax").passed());
   EXPECT_NE(named(checks, "wire: reply matches request").note.find("not observable"),
             std::string::npos);
-}
-
-std::vector<console_line> console(std::initializer_list<const char*> texts) {
-  std::vector<console_line> out;
-  std::int64_t t = 0;
-  for (const char* s : texts) out.push_back({std::chrono::milliseconds(t += 10), s, false});
-  return out;
 }
 
 TEST(GradeChecks, ABYEThatLeavesTheSenderOnlineFailsTheTableCheck) {
