@@ -847,7 +847,8 @@ bool network::pack_peer_list(const message& reply, peer_id origin, std::string& 
   return true;
 }
 
-void network::unpack_peer_list(std::string_view packed, std::string& line) const {
+void network::unpack_peer_list(std::string_view packed, std::string& line,
+                               std::vector<peer_id>& ids) const {
   const char* p = packed.data();
   const auto line_bytes = get_word<std::uint32_t>(p);
   const auto origin = get_word<std::uint32_t>(p);
@@ -860,9 +861,11 @@ void network::unpack_peer_list(std::string_view packed, std::string& line) const
   // place (a resize per entry was a third of this function).
   const std::size_t header = line.size();
   line.resize(line_bytes);
+  ids.resize(count);
   char* w = line.data() + header;
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto id = static_cast<peer_id>(get_varint(p));
+    ids[i] = id;
     const std::uint64_t word = get_varint(p);
     w = write_peer_entry(w, book_->name(id),
                          (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
@@ -889,7 +892,7 @@ void network::handle_reply(std::uint32_t x) {
   const reply_text& rt = reply_line_of(e.body);
   std::string_view line = rt.line;
   if (rt.packed) {
-    unpack_peer_list(rt.line, reply_scratch_);
+    unpack_peer_list(rt.line, reply_scratch_, reply_ids_);
     line = reply_scratch_;
   }
   message reply;
@@ -905,6 +908,15 @@ void network::handle_reply(std::uint32_t x) {
     emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::unexpected_reply);
     finish(x, errc::unexpected_reply, nullptr);
     return;
+  }
+  if (rt.packed) {
+    // The decoded entries are the packed ones, in order (the line was written from them); their
+    // ids are the requester's hint. Only a hint: the book checks it against the decoded text.
+    auto* list = std::get_if<peer_list_body>(&reply.body);
+    if (list != nullptr && list->entries.size() == reply_ids_.size()) {
+      auto& entries = list->entries;
+      for (std::size_t i = 0; i < entries.size(); ++i) entries[i].book_id = reply_ids_[i];
+    }
   }
   emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, reply.clock);
   finish(x, {}, &reply, line);

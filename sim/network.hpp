@@ -283,7 +283,8 @@ class network final : private event_handler {
   // append_peer_list_header / append_peer_entry), and the delivery decodes it as any line.
   bool pack_peer_list(const message& reply, peer_id origin, std::string& out,
                       std::size_t& bytes) const;
-  void unpack_peer_list(std::string_view packed, std::string& line) const;
+  void unpack_peer_list(std::string_view packed, std::string& line,
+                        std::vector<peer_id>& ids) const;
   // One line of exchange x on the src -> dst link: partition, drop and duplicate faults, then its
   // delivery event(s) `deliver` owned by dst. A lost line arms the requester's timeout. `leg` is
   // the trace value: 0 for the request, 1 for the reply.
@@ -341,7 +342,10 @@ class network final : private event_handler {
   std::uint64_t next_message_id_ = 1;
   const address_book* book_ = nullptr;
   std::string reply_scratch_;  // the line of a packed reply being delivered
-  std::string wire_scratch_;   // the line of the event being emitted, when the trace wants lines
+  // The book ids of that reply's entries, in line order: after the line is decoded, each decoded
+  // entry gets its id as peer_entry::book_id, the requester's hint (address_book::intern).
+  std::vector<peer_id> reply_ids_;
+  std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;
 };

@@ -102,6 +102,11 @@ peer_id address_book::intern(std::string_view address) {
   return id;
 }
 
+peer_id address_book::intern(std::string_view address, peer_id hint) {
+  if (hint < names_.size() && same_text(names_[hint], address)) return hint;
+  return intern(address);
+}
+
 peer_id address_book::find(std::string_view address) const {
   if (slots_.empty()) return no_peer;
   const std::uint64_t h = hash_of(address);

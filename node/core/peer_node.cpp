@@ -536,7 +536,9 @@ struct peer_node::impl {
     if (const message* m = complete(to, ec, reply, line, message_type::peer_list)) {
       for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
         // Interned first: an id compare is cheaper than a string compare with our own address.
-        const peer_id p = n.book_.intern(e.address);
+        // book_id is only a hint (address_book::intern): set by the simulator, which delivers
+        // entries its nodes' shared book already knows; decoded elsewhere it is no_book_id.
+        const peer_id p = n.book_.intern(e.address, e.book_id);
         if (p == n.self_) continue;
         emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
       }

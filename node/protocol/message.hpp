@@ -42,7 +42,9 @@ struct peer_entry {
   // Not on the wire and not compared: the id the sending node's address book gave `address`
   // (core/address_book.hpp), or no_book_id. The simulator, whose nodes share one book, keeps a
   // PEER_LIST in flight as these ids (a few bytes per entry instead of ~25 characters of text)
-  // and writes the line from them when it is delivered. It sits in the padding after `status`
+  // and writes the line from them when it is delivered; after decoding that line it gives each
+  // entry its id back, which the requester's book tries before hashing the address (a hint it
+  // checks: address_book::intern(address, hint)). It sits in the padding after `status`
   // (the entry stays 48 bytes); the constructor keeps {address, status, clock} meaning what it
   // says.
   std::uint32_t book_id = no_book_id;

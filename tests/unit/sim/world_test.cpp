@@ -546,7 +546,8 @@ TEST(World, BandwidthAddsTransmissionTime) {
 TEST(World, PeerListTravelsPackedButArrivesAsTheLineItEncodesTo) {
   // b knows a, c and d; a asks b. The reply is kept packed in flight, yet a must receive exactly
   // the line b's reply encodes to (the trace's reply_sent line), after that line's transmission
-  // time at 1 byte per ms, and the structured and text paths must agree on the result.
+  // time at 1 byte per ms, and the structured and text paths must agree on the result. The
+  // decoded entries carry the shared book's ids as their hint (peer_entry::book_id).
   for (const bool text : {true, false}) {
     world_config c = constant_delay(0);
     c.network.defaults.bandwidth_bytes_per_s = 1000;
@@ -564,8 +565,12 @@ TEST(World, PeerListTravelsPackedButArrivesAsTheLineItEncodesTo) {
     w.run_until(milliseconds(1000));
     struct reply_tap final : observer {
       std::vector<std::string> lines;
-      void on_reply_received(peer_id, const message&, std::string_view line) override {
+      std::vector<std::pair<std::string, std::uint32_t>> entries;
+      void on_reply_received(peer_id, const message& m, std::string_view line) override {
         lines.emplace_back(line);
+        for (const peer_entry& e : std::get<peer_list_body>(m.body).entries) {
+          entries.emplace_back(e.address, e.book_id);
+        }
       }
     } tap;
     w.set_observer_tap(a, &tap);
@@ -582,6 +587,9 @@ TEST(World, PeerListTravelsPackedButArrivesAsTheLineItEncodesTo) {
       ASSERT_EQ(tap.lines.size(), 1u);
       EXPECT_EQ(tap.lines[0], sent[0]);
       EXPECT_EQ(got[0].time - replied[0].time, milliseconds(sent[0].size() + 1));
+      const std::vector<std::pair<std::string, std::uint32_t>> hinted = {
+          {addr(2), w.address_id(c2)}, {addr(3), w.address_id(d)}};
+      EXPECT_EQ(tap.entries, hinted);
     }
     EXPECT_EQ(entry(w, a, c2)->status, peer_status::online);
     EXPECT_EQ(entry(w, a, c2)->clock, 1u);
