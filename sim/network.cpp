@@ -1,6 +1,5 @@
 #include "sim/network.hpp"
 
-#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -787,10 +786,6 @@ T get_word(const char*& p) {
   return v;
 }
 
-std::size_t varint_size(std::uint64_t v) {
-  return (static_cast<std::size_t>(std::bit_width(v | 1u)) + 6) / 7;
-}
-
 char* put_varint(char* w, std::uint64_t v) {
   while (v >= 0x80) {
     *w++ = static_cast<char>((v & 0x7F) | 0x80);
@@ -818,31 +813,33 @@ constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4;
 }  // namespace
 
 bool network::pack_peer_list(const message& reply, peer_id origin, std::string& out,
-                             std::size_t& bytes) const {
+                             std::size_t& bytes) {
   const auto* list = std::get_if<peer_list_body>(&reply.body);
   if (list == nullptr || book_ == nullptr || origin == no_peer ||
       book_->name(origin) != reply.origin) {
     return false;
   }
+  // One pass over the entries: their varints go to a scratch buffer with room for the widest
+  // (5 + 10 bytes each) while the line's size is counted, then `out` gets exactly the bytes used
+  // (replies in flight are most of a large discovery's memory: no slack may stay behind).
+  const std::size_t widest = packed_header_bytes + list->entries.size() * (5 + 10);
+  if (pack_scratch_.size() < widest) pack_scratch_.resize(widest);  // never shrinks: no refill
   std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, list->entries.size());
-  std::size_t packed_bytes = packed_header_bytes;
+  char* const start = pack_scratch_.data();
+  char* w = start + packed_header_bytes;
   for (const peer_entry& e : list->entries) {
     if (e.book_id == no_book_id) return false;  // not built by a node of this world
     assert(e.book_id < book_->size() && book_->name(e.book_id) == e.address);
     line_bytes += encoded_size(e);
-    packed_bytes += varint_size(e.book_id) + varint_size(packed_clock(e));
-  }
-  out.resize(packed_bytes);
-  char* w = out.data();
-  w = put_word<std::uint32_t>(w, static_cast<std::uint32_t>(line_bytes));
-  w = put_word<std::uint32_t>(w, origin);
-  w = put_word<std::uint64_t>(w, reply.clock);
-  w = put_word<std::uint32_t>(w, static_cast<std::uint32_t>(list->entries.size()));
-  for (const peer_entry& e : list->entries) {
     w = put_varint(w, e.book_id);
     w = put_varint(w, packed_clock(e));
   }
-  assert(w == out.data() + out.size());
+  char* h = start;
+  h = put_word<std::uint32_t>(h, static_cast<std::uint32_t>(line_bytes));
+  h = put_word<std::uint32_t>(h, origin);
+  h = put_word<std::uint64_t>(h, reply.clock);
+  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(list->entries.size()));
+  out.assign(start, static_cast<std::size_t>(w - start));
   bytes = line_bytes + 1;  // + '\n'
   return true;
 }

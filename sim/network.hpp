@@ -281,8 +281,7 @@ class network final : private event_handler {
   // book is known and every entry carries its book id; `bytes` is then the line's size with its
   // '\n', as if encoded. unpack writes the very line encode() would have (codec's
   // append_peer_list_header / append_peer_entry), and the delivery decodes it as any line.
-  bool pack_peer_list(const message& reply, peer_id origin, std::string& out,
-                      std::size_t& bytes) const;
+  bool pack_peer_list(const message& reply, peer_id origin, std::string& out, std::size_t& bytes);
   void unpack_peer_list(std::string_view packed, std::string& line,
                         std::vector<peer_id>& ids) const;
   // One line of exchange x on the src -> dst link: partition, drop and duplicate faults, then its
@@ -345,6 +344,7 @@ class network final : private event_handler {
   // The book ids of that reply's entries, in line order: after the line is decoded, each decoded
   // entry gets its id as peer_entry::book_id, the requester's hint (address_book::intern).
   std::vector<peer_id> reply_ids_;
+  std::string pack_scratch_;  // pack_peer_list's buffer, sized for the widest reply so far
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;

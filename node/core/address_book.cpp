@@ -78,8 +78,8 @@ void address_book::grow() {
   const std::size_t size = slots_.empty() ? 64 : slots_.size() * 2;
   slots_.assign(size, slot{});
   const std::size_t mask = size - 1;
-  for (peer_id id = 0; id < names_.size(); ++id) {
-    const std::uint64_t h = hash_of(names_[id]);
+  for (peer_id id = 0; id < size_; ++id) {
+    const std::uint64_t h = hash_of(name(id));
     std::size_t i = static_cast<std::size_t>(h) & mask;
     while (slots_[i].id != no_peer) i = (i + 1) & mask;
     slots_[i] = slot{id, tag_of(h)};
@@ -87,23 +87,25 @@ void address_book::grow() {
 }
 
 peer_id address_book::intern(std::string_view address) {
-  if ((names_.size() + 1) * 2 > slots_.size()) grow();
+  if ((size_ + 1) * 2 > slots_.size()) grow();
   const std::uint64_t h = hash_of(address);
   const std::uint32_t tag = tag_of(h);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(h) & mask;
   for (; slots_[i].id != no_peer; i = (i + 1) & mask) {
-    if (slots_[i].tag == tag && same_text(names_[slots_[i].id], address)) return slots_[i].id;
+    if (slots_[i].tag == tag && same_text(name(slots_[i].id), address)) return slots_[i].id;
   }
-  assert(names_.size() < no_peer);
-  const auto id = static_cast<peer_id>(names_.size());
-  names_.emplace_back(address);
+  assert(size_ < no_peer);
+  const auto id = static_cast<peer_id>(size_);
+  if ((id & chunk_mask) == 0) chunks_.push_back(std::make_unique<std::string[]>(chunk_mask + 1));
+  chunks_.back()[id & chunk_mask].assign(address);
+  ++size_;
   slots_[i] = slot{id, tag};
   return id;
 }
 
 peer_id address_book::intern(std::string_view address, peer_id hint) {
-  if (hint < names_.size() && same_text(names_[hint], address)) return hint;
+  if (hint < size_ && same_text(name(hint), address)) return hint;
   return intern(address);
 }
 
@@ -114,7 +116,7 @@ peer_id address_book::find(std::string_view address) const {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = static_cast<std::size_t>(h) & mask; slots_[i].id != no_peer;
        i = (i + 1) & mask) {
-    if (slots_[i].tag == tag && same_text(names_[slots_[i].id], address)) return slots_[i].id;
+    if (slots_[i].tag == tag && same_text(name(slots_[i].id), address)) return slots_[i].id;
   }
   return no_peer;
 }

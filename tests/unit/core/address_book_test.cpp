@@ -59,8 +59,14 @@ TEST(AddressBook, NamesStayValidAsTheBookGrows) {
   for (int i = 2; i < 2000; ++i) book.intern("127.0.0.1:" + std::to_string(i));
   // Reference stability matters: observers and tables hold names across interning.
   EXPECT_EQ(first, "127.0.0.1:1");
+  EXPECT_EQ(&first, &book.name(0));
   EXPECT_EQ(book.find("127.0.0.1:1999"), 1998u);
   EXPECT_EQ(book.size(), 1999u);
+  // Every id names its own text, on both sides of the storage's chunk boundaries.
+  for (peer_id id = 0; id < 1999; ++id) {
+    ASSERT_EQ(book.name(id), "127.0.0.1:" + std::to_string(id + 1)) << id;
+    ASSERT_EQ(book.find(book.name(id)), id);
+  }
 }
 
 TEST(AddressBook, NamesDifferingInOneByteAreDistinctAtEveryLength) {
