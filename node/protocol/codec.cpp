@@ -51,16 +51,6 @@ void append_number(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
-// Compares, not divisions: every PEER_LIST entry's size is counted before it is written.
-std::size_t decimal_width(std::uint64_t value) {
-  std::size_t width = 1;
-  for (std::uint64_t bound = 10; value >= bound; bound *= 10) {
-    ++width;
-    if (width == 20) break;  // 10^19 <= value: bound * 10 would overflow
-  }
-  return width;
-}
-
 // The wire spelling of a status, inline: every PEER_LIST entry writes one.
 constexpr std::string_view status_text(peer_status s) {
   return s == peer_status::online ? std::string_view("ONLINE") : std::string_view("OFFLINE");
@@ -791,10 +781,6 @@ void append_peer_entry(std::string& out, std::string_view address, peer_status s
   out.resize(start + 3 + address.size() + status_text(status).size() + decimal_width(clock));
   [[maybe_unused]] const char* end = write_peer_entry(out.data() + start, address, status, clock);
   assert(end == out.data() + out.size());
-}
-
-std::size_t encoded_size(const peer_entry& e) {
-  return 1 + e.address.size() + 1 + status_text(e.status).size() + 1 + decimal_width(e.clock);
 }
 
 std::size_t peer_list_header_size(std::string_view origin, std::uint64_t clock,

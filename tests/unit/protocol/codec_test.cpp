@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <limits>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "node/protocol/base64.hpp"
 
@@ -655,6 +658,19 @@ TEST(Codec, PeerListWrittenPieceByPieceIsTheEncodedLine) {
   }
   EXPECT_EQ(pieces, encode(m));
   EXPECT_EQ(pieces.size(), size);
+}
+
+TEST(Codec, DecimalWidthIsTheDigitCountToCharsWritesAroundEveryPowerOfTen) {
+  std::vector<std::uint64_t> values = {0, std::numeric_limits<std::uint64_t>::max()};
+  for (std::uint64_t p = 1;; p *= 10) {
+    values.insert(values.end(), {p - 1, p, p + 1, 2 * p - 1});
+    if (p > std::numeric_limits<std::uint64_t>::max() / 10) break;
+  }
+  for (const std::uint64_t v : values) {
+    char digits[24];
+    const auto written = std::to_chars(digits, digits + sizeof digits, v).ptr - digits;
+    EXPECT_EQ(decimal_width(v), static_cast<std::size_t>(written)) << v;
+  }
 }
 
 TEST(Codec, PeerEntryWrittenInPlaceMatchesAppendForEveryAddressLength) {
