@@ -51,11 +51,6 @@ void append_number(std::string& out, std::uint64_t value) {
   out.append(buffer, result.ptr);
 }
 
-// The wire spelling of a status, inline: every PEER_LIST entry writes one.
-constexpr std::string_view status_text(peer_status s) {
-  return s == peer_status::online ? std::string_view("ONLINE") : std::string_view("OFFLINE");
-}
-
 enum class number_result : std::uint8_t { ok, not_a_number, overflow };
 
 // Digits only: no sign, no '+', no spaces. The whole field is scanned even after an overflow so
@@ -766,7 +761,7 @@ char* write_peer_entry(char* w, std::string_view address, peer_status status, st
   *w++ = ' ';
   w = copy_short(w, address.data(), address.size());
   *w++ = ':';
-  const std::string_view word = status_text(status);
+  const std::string_view word = to_string(status);
   w = copy_short(w, word.data(), word.size());
   *w++ = ':';
   // to_chars writes exactly decimal_width(clock) digits; the caller made room for them.
@@ -778,7 +773,7 @@ void append_peer_entry(std::string& out, std::string_view address, peer_status s
   // One resize and plain copies, not six appends that each check the capacity: a discovery
   // writes hundreds of millions of entries.
   const std::size_t start = out.size();
-  out.resize(start + 3 + address.size() + status_text(status).size() + decimal_width(clock));
+  out.resize(start + 3 + address.size() + to_string(status).size() + decimal_width(clock));
   [[maybe_unused]] const char* end = write_peer_entry(out.data() + start, address, status, clock);
   assert(end == out.data() + out.size());
 }

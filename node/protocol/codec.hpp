@@ -89,8 +89,7 @@ inline std::size_t decimal_width(std::uint64_t value) {
 // Bytes one entry adds to an encoded PEER_LIST (its leading space included): lets a sender stop
 // before limits::max_peer_list_bytes. Inline: see decimal_width.
 inline std::size_t encoded_size(const peer_entry& e) {
-  return 1 + e.address.size() + 1 + (e.status == peer_status::online ? 6 : 7) + 1 +
-         decimal_width(e.clock);
+  return 1 + e.address.size() + 1 + to_string(e.status).size() + 1 + decimal_width(e.clock);
 }
 // Bytes of a PEER_LIST line from `origin` at `clock` with `entries` entries, before the entries
 // themselves: "<origin> <clock> PEER_LIST <N>".

@@ -2,10 +2,6 @@
 
 namespace eachare {
 
-std::string_view to_string(peer_status s) {
-  return s == peer_status::online ? std::string_view{"ONLINE"} : std::string_view{"OFFLINE"};
-}
-
 std::string_view to_string(message_type t) {
   switch (t) {
     case message_type::hello:

@@ -16,8 +16,11 @@ namespace eachare {
 
 enum class peer_status : std::uint8_t { offline = 0, online = 1 };
 
-// "ONLINE" / "OFFLINE": the wire and console spelling.
-std::string_view to_string(peer_status s);
+// "ONLINE" / "OFFLINE": the wire and console spelling. Inline: the codec writes and counts one
+// for every PEER_LIST entry.
+constexpr std::string_view to_string(peer_status s) {
+  return s == peer_status::online ? std::string_view{"ONLINE"} : std::string_view{"OFFLINE"};
+}
 
 enum class message_type : std::uint8_t {
   hello,
