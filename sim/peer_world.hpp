@@ -213,8 +213,8 @@ class peer_world {
   // Runs everything due up to t; now() == t afterwards.
   virtual void run_until(duration t) = 0;
   virtual duration now() const = 0;
-  // What now() measures, for reports: "virtual" or "wall-clock".
-  virtual std::string_view time_kind() const { return "virtual"; }
+  // What now() measures, for reports: virtual_time or wall_clock_time (below the class).
+  virtual std::string_view time_kind() const;
 
   // --- observation ---
   // An extra observer for one of our peers, called after the world's own handling of each node
@@ -245,5 +245,14 @@ class peer_world {
   // Content of an initial scenario file, as every holder has it (generated from the seed).
   virtual file_content file_content_for(const file_spec& f) = 0;
 };
+
+// The two spellings of peer_world::time_kind(), one place for every report, check text and
+// progress line that says which clock a time was read from.
+inline constexpr std::string_view virtual_time = "virtual";
+inline constexpr std::string_view wall_clock_time = "wall-clock";
+
+inline std::string_view peer_world::time_kind() const {
+  return virtual_time;
+}
 
 }  // namespace eachare::sim

@@ -105,7 +105,7 @@ class real_world final : public sim::peer_world {
   std::uint64_t at(duration t, std::function<void()> fn) override;
   void run_until(duration t) override;
   duration now() const override;
-  std::string_view time_kind() const override { return "wall-clock"; }
+  std::string_view time_kind() const override { return sim::wall_clock_time; }
 
   sim::trace& events() override { return trace_; }
   const address_book& book() const override { return book_; }

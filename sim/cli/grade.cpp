@@ -248,7 +248,7 @@ scn::report_entry not_run(const scn::scenario& s, const std::string& why,
   e.result.file = s.file;
   e.result.seed = s.seed;
   e.result.peers = s.peers.size();
-  e.result.time_kind = "wall-clock";
+  e.result.time_kind = sim::wall_clock_time;
   scn::check_result c;
   c.name = "implementation: the program can be started";
   c.kind = scn::check_kind::grade;

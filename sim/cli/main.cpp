@@ -137,12 +137,9 @@ std::string some_peer_names(const scn::scenario& s) {
 // A progress line on a terminal for runs that take more than half a second of wall time.
 class progress_line {
  public:
-  // time_kind: "virtual", or "wall-clock" for a --real run.
-  progress_line(std::string name, bool enabled, std::string time_kind)
-      : name_(std::move(name)),
-        time_kind_(std::move(time_kind)),
-        enabled_(enabled),
-        started_(clock::now()) {}
+  // time_kind: sim::virtual_time, or sim::wall_clock_time for a --real run.
+  progress_line(std::string name, bool enabled, std::string_view time_kind)
+      : name_(std::move(name)), time_kind_(time_kind), enabled_(enabled), started_(clock::now()) {}
   ~progress_line() {
     if (shown_) std::fprintf(stderr, "\r\033[K");
   }
@@ -334,7 +331,7 @@ int run(const run_flags& f) {
   std::optional<progress_line> single_progress;
   if (plan.size() == 1) {
     single_progress.emplace((*all)[plan.front().file].name, tty,
-                            real_time ? "wall-clock" : "virtual");
+                            real_time ? eachare::sim::wall_clock_time : eachare::sim::virtual_time);
   }
   eachare::cli::progress_bar bar(plan.size(), tty && plan.size() > 1, "runs", "not as expected");
 

@@ -32,7 +32,7 @@ std::string peer_names::address(peer_id p) const {
 
 std::string peer_names::when_text(duration t) const {
   std::string text = seconds_text(t);
-  if (world_->time_kind() == "virtual") text += " virtual";
+  if (world_->time_kind() == sim::virtual_time) text += " virtual";
   return text;
 }
 

@@ -72,8 +72,8 @@ struct run_result {
   std::uint64_t seed = 0;
   bool expect_pass = true;
   std::size_t peers = 0;
-  duration virtual_time{0};           // the world's time at the end (see time_kind)
-  std::string time_kind = "virtual";  // peer_world::time_kind()
+  duration virtual_time{0};                  // the world's time at the end (see time_kind)
+  std::string time_kind{sim::virtual_time};  // peer_world::time_kind()
   std::uint64_t messages_delivered = 0;
   std::uint64_t messages_dropped = 0;
   std::uint64_t messages_duplicated = 0;
