@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "node/core/ports.hpp"
@@ -24,11 +25,14 @@ inline std::string ring_address(std::uint32_t i) {
 
 // A world of `n` ring peers, all started at virtual time 0. Link delay: exponential, 1 ms
 // minimum, 10 ms mean, so lines overtake each other and the event heap does real work.
-inline std::unique_ptr<sim::world> make_ring_world(std::uint32_t n, bool text_codec,
-                                                   std::uint64_t seed = 1) {
+// `decoder`: world_config::decoder (nullptr: replies are made whole at delivery).
+inline std::unique_ptr<sim::world> make_ring_world(
+    std::uint32_t n, bool text_codec, std::uint64_t seed = 1,
+    std::shared_ptr<sim::reply_decoder> decoder = nullptr) {
   sim::world_config cfg;
   cfg.seed = seed;
   cfg.text_codec = text_codec;
+  cfg.decoder = std::move(decoder);
   cfg.network.defaults.delay = sim::delay_distribution::exponential(1, 10);
   auto w = std::make_unique<sim::world>(cfg);
   for (std::uint32_t i = 0; i < n; ++i) {

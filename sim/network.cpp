@@ -325,8 +325,13 @@ void network::free_body(std::uint32_t x) {
   bd.on_done = nullptr;
   bd.request_line.release();
   if (e.body < replies_.size()) {
-    release_text(replies_[e.body].line);
-    replies_[e.body].packed = false;
+    reply_text& rt = replies_[e.body];
+    release_text(rt.line);
+    rt.packed = false;
+    if (rt.ticket != reply_decoder::no_ticket) {  // a reply that was never delivered
+      decoder_->release(rt.ticket);
+      rt.ticket = reply_decoder::no_ticket;
+    }
   }
   if (e.body < structured_.size()) {
     // Resetting an empty message still builds and moves a whole one.
@@ -524,15 +529,15 @@ void network::abandon(send_id id) {
   free_if_unused(x);
 }
 
-void network::transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes,
-                            ev deliver, std::uint64_t leg) {
+std::int64_t network::transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes,
+                                    ev deliver, std::uint64_t leg) {
   const link_faults& lf = link(src, dst);
   const peer_id dst_address = endpoints_[dst].address;
   if (blocked(src, dst)) {
     ++counters_.partitioned;
     emit(trace_kind::partitioned, src, dst_address, exchanges_[x], leg);
     arm_timeout(x);
-    return;
+    return -1;
   }
   // Both draws always happen, so a change of one probability does not shift the other's stream.
   const bool drop = rng_.bernoulli(lf.drop_probability);
@@ -541,14 +546,16 @@ void network::transmit_line(std::uint32_t x, node_id src, node_id dst, std::size
     ++counters_.dropped;
     emit(trace_kind::dropped, src, dst_address, exchanges_[x], leg);
     arm_timeout(x);
-    return;
+    return -1;
   }
-  post(line_delay(lf, bytes), fixed_line_delay(lf), deliver, x, dst);
+  const duration delay = line_delay(lf, bytes);
+  post(delay, fixed_line_delay(lf), deliver, x, dst);
   if (dup) {
     ++counters_.duplicated;
     emit(trace_kind::duplicated, src, dst_address, exchanges_[x], leg);
     post(line_delay(lf, bytes), fixed_line_delay(lf), deliver, x, dst);
   }
+  return queue_.now().count() + delay.count();
 }
 
 void network::inject(node_id to, std::string line) {
@@ -748,126 +755,36 @@ void network::handle_request(std::uint32_t x) {
     trace_.emit(t);
   }
   std::size_t bytes;
+  reply_text* rt = nullptr;
   if (text_codec_) {
-    reply_text& rt = reply_line_of(body_index);
-    if (pack_peer_list(*reply, endpoints_[to].address, rt.line, bytes)) {
-      rt.packed = true;
+    rt = &reply_line_of(body_index);
+    if (book_ != nullptr &&
+        pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, bytes)) {
+      rt->packed = true;
     } else {
-      encode_to(*reply, rt.line);
-      bytes = rt.line.size() + 1;
+      encode_to(*reply, rt->line);
+      bytes = rt->line.size() + 1;
     }
   } else {
     bytes = estimated_bytes(*reply);
     structured_of(body_index).reply = std::move(*reply);
   }
-  transmit_line(x, to, from, bytes, ev::deliver_reply, 1);
-}
-
-// --- PEER_LIST replies in flight, packed ---------------------------------------------------
-//
-// Layout (native byte order: it never leaves the process): the line's length, the origin's id
-// and the clock as fixed words, the entry count, then per entry varint(book id) and
-// varint(clock << 1 | online). Ids below 16,384 and clocks below 64 take 2 + 1 bytes where
-// the text takes ~25.
-
-namespace {
-
-template <class T>
-char* put_word(char* w, T v) {
-  std::memcpy(w, &v, sizeof(T));
-  return w + sizeof(T);
-}
-
-template <class T>
-T get_word(const char*& p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  p += sizeof(T);
-  return v;
-}
-
-char* put_varint(char* w, std::uint64_t v) {
-  while (v >= 0x80) {
-    *w++ = static_cast<char>((v & 0x7F) | 0x80);
-    v >>= 7;
-  }
-  *w++ = static_cast<char>(v);
-  return w;
-}
-
-std::uint64_t get_varint(const char*& p) {
-  std::uint64_t v = 0;
-  for (unsigned shift = 0;; shift += 7) {
-    const auto byte = static_cast<std::uint8_t>(*p++);
-    v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) return v;
+  const std::int64_t due_ns = transmit_line(x, to, from, bytes, ev::deliver_reply, 1);
+  if (rt != nullptr && rt->packed && decoder_ != nullptr && due_ns >= 0 &&
+      packed_entry_count(rt->line) >= decode_ahead_entries) {
+    packed_reply job;
+    job.bytes = std::move(rt->line);
+    job.names = names();
+    job.due_ns = due_ns;
+    rt->line = std::string();
+    rt->ticket = decoder_->submit(std::move(job));
   }
 }
 
-std::uint64_t packed_clock(const peer_entry& e) {
-  return (e.clock << 1) | (e.status == peer_status::online ? 1u : 0u);
-}
-
-constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4;
-
-}  // namespace
-
-bool network::pack_peer_list(const message& reply, peer_id origin, std::string& out,
-                             std::size_t& bytes) {
-  const auto* list = std::get_if<peer_list_body>(&reply.body);
-  if (list == nullptr || book_ == nullptr || origin == no_peer ||
-      book_->name(origin) != reply.origin) {
-    return false;
-  }
-  // One pass over the entries: their varints go to a scratch buffer with room for the widest
-  // (5 + 10 bytes each) while the line's size is counted, then `out` gets exactly the bytes used
-  // (replies in flight are most of a large discovery's memory: no slack may stay behind).
-  const std::size_t widest = packed_header_bytes + list->entries.size() * (5 + 10);
-  if (pack_scratch_.size() < widest) pack_scratch_.resize(widest);  // never shrinks: no refill
-  std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, list->entries.size());
-  char* const start = pack_scratch_.data();
-  char* w = start + packed_header_bytes;
-  for (const peer_entry& e : list->entries) {
-    if (e.book_id == no_book_id) return false;  // not built by a node of this world
-    assert(e.book_id < book_->size() && book_->name(e.book_id) == e.address);
-    line_bytes += encoded_size(e);
-    w = put_varint(w, e.book_id);
-    w = put_varint(w, packed_clock(e));
-  }
-  char* h = start;
-  h = put_word<std::uint32_t>(h, static_cast<std::uint32_t>(line_bytes));
-  h = put_word<std::uint32_t>(h, origin);
-  h = put_word<std::uint64_t>(h, reply.clock);
-  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(list->entries.size()));
-  out.assign(start, static_cast<std::size_t>(w - start));
-  bytes = line_bytes + 1;  // + '\n'
-  return true;
-}
-
-void network::unpack_peer_list(std::string_view packed, std::string& line,
-                               std::vector<peer_id>& ids) const {
-  const char* p = packed.data();
-  const auto line_bytes = get_word<std::uint32_t>(p);
-  const auto origin = get_word<std::uint32_t>(p);
-  const auto clock = get_word<std::uint64_t>(p);
-  const auto count = get_word<std::uint32_t>(p);
-  line.clear();
-  line.reserve(line_bytes);
-  append_peer_list_header(line, book_->name(origin), clock, count);
-  // The line's length was counted when it was packed: one resize, then every entry is written in
-  // place (a resize per entry was a third of this function).
-  const std::size_t header = line.size();
-  line.resize(line_bytes);
-  ids.resize(count);
-  char* w = line.data() + header;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const auto id = static_cast<peer_id>(get_varint(p));
-    ids[i] = id;
-    const std::uint64_t word = get_varint(p);
-    w = write_peer_entry(w, book_->name(id),
-                         (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
-  }
-  assert(p == packed.data() + packed.size() && w == line.data() + line.size());
+const std::shared_ptr<const name_snapshot>& network::names() {
+  if (names_ == nullptr || names_->chunk_count() < book_->chunk_count())
+    names_ = std::make_shared<const name_snapshot>(*book_);
+  return names_;
 }
 
 void network::handle_reply(std::uint32_t x) {
@@ -886,14 +803,33 @@ void network::handle_reply(std::uint32_t x) {
     finish(x, {}, &sb.reply);
     return;
   }
-  const reply_text& rt = reply_line_of(e.body);
+  reply_text& rt = reply_line_of(e.body);
+  // The ticket leaves the body now: finish() may free the body while `line` is still in use.
+  const reply_decoder::ticket ticket = rt.ticket;
+  rt.ticket = reply_decoder::no_ticket;
+  struct release_after {  // the decoder's result stays valid until this returns
+    reply_decoder* decoder;
+    reply_decoder::ticket t;
+    ~release_after() {
+      if (t != reply_decoder::no_ticket) decoder->release(t);
+    }
+  } keep{decoder_.get(), ticket};
   std::string_view line = rt.line;
-  if (rt.packed) {
-    unpack_peer_list(rt.line, reply_scratch_, reply_ids_);
-    line = reply_scratch_;
-  }
   message reply;
-  const decode_status st = decode(line, reply);
+  decode_status st;
+  if (rt.packed) {
+    decoded_reply* whole = &reply_scratch_;
+    if (ticket != reply_decoder::no_ticket) {
+      whole = &decoder_->take(ticket);
+    } else {
+      decode_packed_reply(rt.line, *names(), reply_scratch_);
+    }
+    line = whole->line;
+    st = std::move(whole->status);
+    reply = std::move(whole->msg);
+  } else {
+    st = decode(line, reply);
+  }
   if (!st.ok()) {
     ++counters_.bad_replies;
     emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::malformed_reply);
@@ -905,15 +841,6 @@ void network::handle_reply(std::uint32_t x) {
     emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::unexpected_reply);
     finish(x, errc::unexpected_reply, nullptr);
     return;
-  }
-  if (rt.packed) {
-    // The decoded entries are the packed ones, in order (the line was written from them); their
-    // ids are the requester's hint. Only a hint: the book checks it against the decoded text.
-    auto* list = std::get_if<peer_list_body>(&reply.body);
-    if (list != nullptr && list->entries.size() == reply_ids_.size()) {
-      auto& entries = list->entries;
-      for (std::size_t i = 0; i < entries.size(); ++i) entries[i].book_id = reply_ids_[i];
-    }
   }
   emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, reply.clock);
   finish(x, {}, &reply, line);

@@ -53,7 +53,9 @@
 #include "node/core/ports.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/fault_model.hpp"
+#include "sim/packed_peer_list.hpp"
 #include "sim/peer_world.hpp"
+#include "sim/reply_decoder.hpp"
 #include "sim/rng.hpp"
 #include "sim/trace.hpp"
 
@@ -112,6 +114,11 @@ class network final : private event_handler {
   // The address book every node of the world interns in (PEER_LIST ids are its ids). Without
   // one, replies travel as text.
   void set_book(const address_book& book) { book_ = &book; }
+  // Where packed PEER_LIST replies of at least `decode_ahead_entries` entries are made whole
+  // ahead of their delivery (sim/reply_decoder.hpp); nullptr: at delivery, by the network. The
+  // trace is the same either way. Set it before the first send.
+  void set_reply_decoder(std::shared_ptr<reply_decoder> decoder) { decoder_ = std::move(decoder); }
+  static constexpr std::uint32_t decode_ahead_entries = 128;
   bool text_codec() const { return text_codec_; }
   // A request from node `from` to interned address `to`. `on_done` runs later as an event.
   // Returns the id abandon() takes.
@@ -262,10 +269,12 @@ class network final : private event_handler {
   void release_connection(std::uint32_t x);
   void free_body(std::uint32_t x);
   structured_body& structured_of(std::uint32_t body_index);
-  // A reply in flight: its text, or a packed PEER_LIST (see pack_peer_list).
+  // A reply in flight: its text, or a packed PEER_LIST (sim/packed_peer_list.hpp), or the
+  // ticket of a packed one handed to the reply decoder.
   struct reply_text {
     std::string line;
     bool packed = false;
+    reply_decoder::ticket ticket = reply_decoder::no_ticket;
   };
   // The reply slot of a body (replies_ grows on first use).
   reply_text& reply_line_of(std::uint32_t body_index);
@@ -276,19 +285,14 @@ class network final : private event_handler {
   void handle_reply(std::uint32_t x);
   // `line`: the reply's text, handed to the requester with it.
   void finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line = {});
-  // Text mode keeps a PEER_LIST reply in flight packed (a few bytes per entry, not its ~25
-  // characters of text: at 5,000 peers the replies in flight were most of the memory) when the
-  // book is known and every entry carries its book id; `bytes` is then the line's size with its
-  // '\n', as if encoded. unpack writes the very line encode() would have (codec's
-  // append_peer_list_header / append_peer_entry), and the delivery decodes it as any line.
-  bool pack_peer_list(const message& reply, peer_id origin, std::string& out, std::size_t& bytes);
-  void unpack_peer_list(std::string_view packed, std::string& line,
-                        std::vector<peer_id>& ids) const;
+  // The book's names for packed replies: refreshed when the book has grown a chunk.
+  const std::shared_ptr<const name_snapshot>& names();
   // One line of exchange x on the src -> dst link: partition, drop and duplicate faults, then its
   // delivery event(s) `deliver` owned by dst. A lost line arms the requester's timeout. `leg` is
-  // the trace value: 0 for the request, 1 for the reply.
-  void transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes, ev deliver,
-                     std::uint64_t leg);
+  // the trace value: 0 for the request, 1 for the reply. Returns the virtual time (ns) of the
+  // first delivery posted, or -1 when the line is lost.
+  std::int64_t transmit_line(std::uint32_t x, node_id src, node_id dst, std::size_t bytes,
+                             ev deliver, std::uint64_t leg);
   void emit(trace_kind k, node_id n, peer_id p, const exchange& e, std::uint64_t value = 0,
             std::error_code ec = {}, std::uint64_t sender_clock = 0, std::string_view line = {});
 
@@ -340,10 +344,13 @@ class network final : private event_handler {
   std::map<node_id, connection_queue> connections_;
   std::uint64_t next_message_id_ = 1;
   const address_book* book_ = nullptr;
-  std::string reply_scratch_;  // the line of a packed reply being delivered
-  // The book ids of that reply's entries, in line order: after the line is decoded, each decoded
-  // entry gets its id as peer_entry::book_id, the requester's hint (address_book::intern).
-  std::vector<peer_id> reply_ids_;
+  // Text mode keeps a PEER_LIST reply in flight packed (a few bytes per entry, not its ~25
+  // characters of text: at 5,000 peers the replies in flight were most of the memory) when the
+  // book is known and every entry carries its book id. The delivery decodes the very line
+  // encode() would have written, as any line (decode_packed_reply), here or on decoder_.
+  decoded_reply reply_scratch_;  // a packed reply made whole at its delivery
+  std::shared_ptr<const name_snapshot> names_;
+  std::shared_ptr<reply_decoder> decoder_;
   std::string pack_scratch_;  // pack_peer_list's buffer, sized for the widest reply so far
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;

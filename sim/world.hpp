@@ -42,6 +42,10 @@ struct world_config {
   std::uint64_t seed = 1;
   fault_model network;     // the base faults (what heal() returns to)
   bool text_codec = true;  // false: structured fast path, no encode/decode (benchmarks)
+  // Where large packed PEER_LIST replies are made whole ahead of delivery
+  // (network::set_reply_decoder; sim/threaded/decode_thread.hpp does it on another core).
+  // nullptr: by the network, at delivery. The run is the same either way.
+  std::shared_ptr<reply_decoder> decoder;
 };
 
 // The virtual-time implementation of peer_world (peer_world.hpp documents the interface).

@@ -31,6 +31,16 @@ class address_book {
   const std::string& name(peer_id id) const { return chunks_[id >> chunk_bits][id & chunk_mask]; }
   std::size_t size() const { return size_; }
 
+  // The names by chunk, for a reader on another thread (sim's packed-reply decoding): chunk k
+  // holds ids k * chunk_size .. k * chunk_size + chunk_size - 1. A chunk's array never moves,
+  // and a name, once interned, is never written again, so another thread may read the names it
+  // was told about (ids below size() when it was told) while this book goes on interning; it
+  // must not call anything else here.
+  static constexpr unsigned chunk_bits = 10;
+  static constexpr std::size_t chunk_size = std::size_t{1} << chunk_bits;
+  std::size_t chunk_count() const { return chunks_.size(); }
+  const std::string* chunk(std::size_t k) const { return chunks_[k].get(); }
+
  private:
   // Open addressing (linear probing, at most half full): 8 bytes per slot, the text stored once
   // (in chunks_), and a tag of the hash so a probe rarely compares strings. Every delivery in
@@ -44,7 +54,6 @@ class address_book {
   // The names in chunks of 1,024 that never move, so name() references stay valid as the book
   // grows. Not a std::deque: its indexing was ~30 instructions per lookup, and a discovery looks
   // up a name for every PEER_LIST entry it writes, builds or checks.
-  static constexpr unsigned chunk_bits = 10;
   static constexpr peer_id chunk_mask = (peer_id{1} << chunk_bits) - 1;
   std::vector<std::unique_ptr<std::string[]>> chunks_;
   std::size_t size_ = 0;

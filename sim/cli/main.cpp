@@ -38,6 +38,7 @@
 #include "sim/scenario/runner.hpp"
 #include "sim/scenario/sweep.hpp"
 #include "sim/scenario/sweep_report.hpp"
+#include "sim/threaded/decode_thread.hpp"
 
 #ifndef EACHARE_VERSION
 #define EACHARE_VERSION "0.0.0"
@@ -102,9 +103,10 @@ struct run_flags {
   bool quiet = false;
   std::string program = "eachare-sim";  // argv[0], for the replay line
   std::uint64_t max_scenario_bytes = scn::default_max_scenario_bytes;
-  std::string seeds;  // --seeds N or A..B
-  std::string shard;  // --shard I/N
-  unsigned jobs = 0;  // --jobs; 0: one per core
+  std::string seeds;                   // --seeds N or A..B
+  std::string shard;                   // --shard I/N
+  unsigned jobs = 0;                   // --jobs; 0: one per core
+  std::string decode_thread = "auto";  // --decode-thread auto|on|off
   // Real sockets (sim/cli/real_mode.hpp): --real, --compare-sim, --ports, --time-scale.
   bool real = false;
   bool compare_sim = false;
@@ -317,6 +319,9 @@ int run(const run_flags& f) {
   const unsigned jobs = f.jobs > 0 ? f.jobs : eachare::cli::default_jobs();
   // Real-time runs take wall-clock time and ports: one at a time.
   const bool parallel = jobs > 1 && plan.size() > 1 && !real_time;
+  // A helper thread per simulated run for large PEER_LIST replies (sim/threaded/decode_thread.hpp;
+  // started only when a run has one): the other core's work when runs go one at a time.
+  const bool decode_helper = f.decode_thread == "on" || (f.decode_thread == "auto" && !parallel);
 
   std::ofstream trace;
   if (!f.trace.empty()) {
@@ -343,6 +348,7 @@ int run(const run_flags& f) {
     run_output out;
     scn::run_options options;
     options.seed = run_seed;
+    if (decode_helper) options.decoder = std::make_shared<eachare::sim::decode_thread>();
     // Consoles come with exactly one run, which runs on this thread.
     if (consoles) {
       if (!f.console_dir.empty()) {
@@ -691,6 +697,12 @@ int main(int argc, char** argv) {
                    "runs at once, one thread each (default: the number of cores); output and "
                    "reports are the same whatever N is")
       ->check(CLI::PositiveNumber);
+  run_cmd
+      ->add_option("--decode-thread", flags.decode_thread,
+                   "make large PEER_LIST replies whole (line written, then decoded) on a helper "
+                   "thread ahead of their delivery: auto (default) when runs go one at a time, "
+                   "on, or off; the runs and their traces are the same in every mode")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   run_cmd->add_option("--shard", flags.shard,
                       "run only the I-th of N shares of the (file, seed) runs, I counted from 1 "
                       "(run k belongs to shard k mod N + 1); join the shards' --report-json "

@@ -144,6 +144,7 @@ class scenario_run {
     sim::world_config c;
     c.seed = setup.seed;
     c.network = setup.network;
+    c.decoder = options_.decoder;
     return std::make_unique<sim::world>(c);
   }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sim/peer_world.hpp"
+#include "sim/reply_decoder.hpp"
 #include "sim/scenario/checkers.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -47,6 +48,9 @@ struct peer_outcome {
 struct run_options {
   // Builds the world; unset: the simulated world (sim::world) in virtual time.
   world_factory make_world;
+  // The simulated world's sim::world_config::decoder (large PEER_LIST replies made whole ahead
+  // of delivery, e.g. on sim::decode_thread); the run is the same with or without one.
+  std::shared_ptr<sim::reply_decoder> decoder;
   // Fill run_result::outcome at the end (tables, files, statistics of every peer).
   bool collect_outcome = false;
   // Replaces the scenario's seed (the command line's --seed).

@@ -1,0 +1,152 @@
+#include "sim/threaded/decode_thread.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace eachare::sim {
+
+decode_thread::decode_thread(std::size_t window) : window_(std::max<std::size_t>(window, 1)) {}
+
+decode_thread::~decode_thread() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  if (helper_.joinable()) helper_.join();
+}
+
+bool decode_thread::later(const queued& a, const queued& b) {
+  return a.due_ns != b.due_ns ? a.due_ns > b.due_ns : a.order > b.order;
+}
+
+decoded_reply* decode_thread::spare_output() {
+  if (spare_.empty()) {
+    outputs_.push_back(std::make_unique<decoded_reply>());
+    return outputs_.back().get();
+  }
+  decoded_reply* out = spare_.back();
+  spare_.pop_back();
+  return out;
+}
+
+void decode_thread::prune() {
+  while (!queue_.empty()) {
+    const queued& top = queue_.front();
+    const job_slot& s = *slots_[top.t];
+    if (s.gen == top.gen && s.st == state::pending) return;
+    std::pop_heap(queue_.begin(), queue_.end(), later);
+    queue_.pop_back();
+  }
+}
+
+reply_decoder::ticket decode_thread::submit(packed_reply job) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  ticket t;
+  if (free_slots_.empty()) {
+    t = static_cast<ticket>(slots_.size());
+    slots_.push_back(std::make_unique<job_slot>());
+  } else {
+    t = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  job_slot& s = *slots_[t];
+  s.job = std::move(job);
+  s.st = state::pending;
+  queue_.push_back(queued{s.job.due_ns, next_order_++, t, s.gen});
+  std::push_heap(queue_.begin(), queue_.end(), later);
+  ++stats_.submitted;
+  if (!helper_.joinable()) helper_ = std::thread([this] { run(); });
+  const bool wake = helper_waiting_ && ready_ < window_;
+  lock.unlock();
+  if (wake) work_.notify_one();
+  return t;
+}
+
+decoded_reply& decode_thread::take(ticket t) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  job_slot& s = *slots_[t];
+  if (s.st == state::pending) {
+    // Nobody started it: doing it here beats waiting for the helper to finish what it is on.
+    s.st = state::taken;
+    s.out = spare_output();
+    ++stats_.by_caller;
+    decoded_reply& out = *s.out;
+    lock.unlock();
+    decode_packed_reply(s.job.bytes, *s.job.names, out);
+    return out;
+  }
+  if (s.st == state::running) {
+    ++stats_.waited;
+    done_.wait(lock, [&s] { return s.st == state::done; });
+  }
+  assert(s.st == state::done);
+  s.st = state::taken;
+  --ready_;
+  const bool wake = room_again();
+  lock.unlock();
+  if (wake) work_.notify_one();
+  return *s.out;
+}
+
+void decode_thread::release(ticket t) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  job_slot& s = *slots_[t];
+  if (s.st == state::running) done_.wait(lock, [&s] { return s.st == state::done; });
+  if (s.st == state::done) --ready_;
+  if (s.st != state::taken) ++stats_.never_taken;
+  if (s.out != nullptr) {
+    s.out->msg = message{};  // its entries: a whole list when it was never taken
+    spare_.push_back(s.out);
+    s.out = nullptr;
+  }
+  s.job = packed_reply{};
+  s.st = state::free;
+  ++s.gen;
+  free_slots_.push_back(t);
+  const bool wake = room_again();
+  lock.unlock();
+  if (wake) work_.notify_one();
+}
+
+bool decode_thread::room_again() const {
+  // Half the window, not one slot: the helper then runs a batch per wake-up instead of waking
+  // for every result taken (a futex wake each was ~7 % of a discovery's time).
+  return helper_waiting_ && ready_ <= window_ / 2;
+}
+
+decode_thread::counters decode_thread::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void decode_thread::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    for (;;) {
+      prune();
+      if (stop_ || (ready_ < window_ && !queue_.empty())) break;
+      helper_waiting_ = true;
+      work_.wait(lock);
+      helper_waiting_ = false;
+    }
+    if (stop_) return;
+    const queued next = queue_.front();
+    std::pop_heap(queue_.begin(), queue_.end(), later);
+    queue_.pop_back();
+    job_slot* s = slots_[next.t].get();
+    s->st = state::running;
+    s->out = spare_output();
+    decoded_reply* out = s->out;
+    lock.unlock();
+    decode_packed_reply(s->job.bytes, *s->job.names, *out);
+    lock.lock();
+    s->st = state::done;
+    ++ready_;
+    ++stats_.by_helper;
+    done_.notify_all();
+  }
+}
+
+}  // namespace eachare::sim

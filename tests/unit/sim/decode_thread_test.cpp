@@ -1,0 +1,159 @@
+#include "sim/threaded/decode_thread.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/rng.hpp"
+#include "sim/world.hpp"
+
+namespace eachare::sim {
+namespace {
+
+std::string job_addr(int i) {
+  return "10.1.0.1:" + std::to_string(2000 + i);
+}
+
+// `count` packed PEER_LISTs of 1..300 entries over one book, and what each decodes to inline.
+struct job_set {
+  explicit job_set(int count) {
+    for (int i = 0; i < 400; ++i) book.intern(job_addr(i));
+    names = std::make_shared<const name_snapshot>(book);
+    std::string scratch;
+    for (int j = 0; j < count; ++j) {
+      message reply;
+      reply.origin = job_addr(j % 400);
+      reply.clock = static_cast<std::uint64_t>(j);
+      auto& entries = reply.body.emplace<peer_list_body>().entries;
+      for (int k = 0; k < 1 + (j * 37) % 300; ++k) {
+        const int id = (j + k * 7) % 400;
+        entries.emplace_back(job_addr(id), k % 2 == 0 ? peer_status::online : peer_status::offline,
+                             static_cast<std::uint64_t>(k + j), static_cast<peer_id>(id));
+      }
+      std::string bytes;
+      std::size_t line_bytes = 0;
+      EXPECT_TRUE(
+          pack_peer_list(reply, static_cast<peer_id>(j % 400), book, scratch, bytes, line_bytes));
+      packed.push_back(bytes);
+      decoded_reply whole;
+      decode_packed_reply(bytes, *names, whole);
+      lines.push_back(whole.line);
+      messages.push_back(whole.msg);
+    }
+  }
+  packed_reply job(int j, std::int64_t due) const {
+    packed_reply p;
+    p.bytes = packed[static_cast<std::size_t>(j)];
+    p.names = names;
+    p.due_ns = due;
+    return p;
+  }
+  void expect_result(int j, const decoded_reply& got) const {
+    const auto i = static_cast<std::size_t>(j);
+    ASSERT_TRUE(got.status.ok()) << j;
+    EXPECT_EQ(got.line, lines[i]) << j;
+    EXPECT_EQ(got.msg, messages[i]) << j;
+    const auto& a = std::get<peer_list_body>(got.msg.body).entries;
+    const auto& b = std::get<peer_list_body>(messages[i].body).entries;
+    for (std::size_t k = 0; k < a.size(); ++k) ASSERT_EQ(a[k].book_id, b[k].book_id) << j;
+  }
+  address_book book;
+  std::shared_ptr<const name_snapshot> names;
+  std::vector<std::string> packed;
+  std::vector<std::string> lines;
+  std::vector<message> messages;
+};
+
+TEST(DecodeThread, EveryResultIsTheInlineDecodeWhateverOrderTheyAreTakenIn) {
+  const job_set set(300);
+  for (const std::size_t window : {std::size_t{1}, std::size_t{4}, std::size_t{64}}) {
+    decode_thread decoder(window);
+    std::vector<reply_decoder::ticket> tickets;
+    rng draw(window);
+    for (int j = 0; j < 300; ++j) {
+      tickets.push_back(
+          decoder.submit(set.job(j, static_cast<std::int64_t>(draw.uniform_u64(1000)))));
+    }
+    std::vector<int> order(300);
+    for (int j = 0; j < 300; ++j) order[static_cast<std::size_t>(j)] = j;
+    for (std::size_t i = order.size() - 1; i > 0; --i)
+      std::swap(order[i], order[draw.uniform_u64(i + 1)]);
+    for (const int j : order) {
+      const auto t = tickets[static_cast<std::size_t>(j)];
+      set.expect_result(j, decoder.take(t));
+      decoder.release(t);
+    }
+    const auto st = decoder.stats();
+    EXPECT_EQ(st.submitted, 300u);
+    EXPECT_EQ(st.by_helper + st.by_caller, 300u);
+    EXPECT_EQ(st.never_taken, 0u);
+  }
+}
+
+TEST(DecodeThread, JobsReleasedWithoutATakeFreeTheirPlaceForNewOnes) {
+  const job_set set(200);
+  decode_thread decoder(2);
+  // Rounds of submissions where every other job is never delivered: a window of 2 that such jobs
+  // kept would stop the helper after the first round.
+  for (int round = 0; round < 5; ++round) {
+    std::vector<reply_decoder::ticket> tickets;
+    for (int j = 0; j < 40; ++j) tickets.push_back(decoder.submit(set.job(round * 40 + j, j)));
+    for (int j = 0; j < 40; j += 2) decoder.release(tickets[static_cast<std::size_t>(j)]);
+    for (int j = 1; j < 40; j += 2) {
+      const auto t = tickets[static_cast<std::size_t>(j)];
+      set.expect_result(round * 40 + j, decoder.take(t));
+      decoder.release(t);
+    }
+  }
+  const auto st = decoder.stats();
+  EXPECT_EQ(st.submitted, 200u);
+  EXPECT_EQ(st.never_taken, 100u);
+}
+
+TEST(DecodeThread, DestroyedWithJobsStillQueuedItStopsCleanly) {
+  const job_set set(100);
+  decode_thread decoder(3);
+  std::vector<reply_decoder::ticket> tickets;
+  for (int j = 0; j < 100; ++j) tickets.push_back(decoder.submit(set.job(j, 100 - j)));
+  set.expect_result(99, decoder.take(tickets[99]));  // the earliest due
+  // The destructor joins the helper with most jobs pending, one taken and none released.
+}
+
+// A discovery on a 260-peer ring (every reply past a few rounds is over the network's
+// decode_ahead_entries) runs event for event the same with replies made whole on the helper.
+TEST(DecodeThread, AWorldRunsTheSameWithItAsWithout) {
+  auto run = [](std::shared_ptr<reply_decoder> decoder) {
+    world_config c;
+    c.seed = 7;
+    c.network.defaults.delay = delay_distribution::exponential(1, 10);
+    c.decoder = std::move(decoder);
+    world w(c);
+    constexpr int n = 260;
+    for (int i = 0; i < n; ++i) {
+      peer_spec s;
+      s.name = "p" + std::to_string(i);
+      s.address = job_addr(i);
+      s.neighbours = {job_addr((i + n - 1) % n), job_addr((i + 1) % n)};
+      w.add_peer(std::move(s));
+    }
+    for (node_id i = 0; i < n; ++i) w.start(i);
+    for (int round = 0; round < 12; ++round) {
+      for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+      w.run_until(w.now() + std::chrono::seconds(5));
+    }
+    return std::make_pair(w.trace_hash(), w.delivered_messages());
+  };
+  const auto alone = run(nullptr);
+  auto helper = std::make_shared<decode_thread>(2);
+  const auto with = run(helper);
+  EXPECT_EQ(with, alone);
+  EXPECT_GT(helper->stats().submitted, 1000u);
+  EXPECT_EQ(helper->stats().submitted,
+            helper->stats().by_helper + helper->stats().by_caller + helper->stats().never_taken);
+}
+
+}  // namespace
+}  // namespace eachare::sim
