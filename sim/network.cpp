@@ -771,7 +771,7 @@ void network::handle_request(std::uint32_t x) {
   }
   const std::int64_t due_ns = transmit_line(x, to, from, bytes, ev::deliver_reply, 1);
   if (rt != nullptr && rt->packed && decoder_ != nullptr && due_ns >= 0 &&
-      packed_entry_count(rt->line) >= decode_ahead_entries) {
+      packed_entry_count(rt->line) >= decode_ahead_entries_) {
     packed_reply job;
     job.bytes = std::move(rt->line);
     job.names = names();

@@ -114,11 +114,16 @@ class network final : private event_handler {
   // The address book every node of the world interns in (PEER_LIST ids are its ids). Without
   // one, replies travel as text.
   void set_book(const address_book& book) { book_ = &book; }
-  // Where packed PEER_LIST replies of at least `decode_ahead_entries` entries are made whole
-  // ahead of their delivery (sim/reply_decoder.hpp); nullptr: at delivery, by the network. The
-  // trace is the same either way. Set it before the first send.
-  void set_reply_decoder(std::shared_ptr<reply_decoder> decoder) { decoder_ = std::move(decoder); }
-  static constexpr std::uint32_t decode_ahead_entries = 128;
+  // Where packed PEER_LIST replies of at least `min_entries` entries are made whole ahead of their
+  // delivery (sim/reply_decoder.hpp); nullptr: at delivery, by the network. The trace is the same
+  // either way. Set it before the first send. Below the default, handing a reply over costs more
+  // than its decoding (tests lower it to cover the path with small worlds).
+  static constexpr std::uint32_t default_decode_ahead_entries = 128;
+  void set_reply_decoder(std::shared_ptr<reply_decoder> decoder,
+                         std::uint32_t min_entries = default_decode_ahead_entries) {
+    decoder_ = std::move(decoder);
+    decode_ahead_entries_ = min_entries;
+  }
   bool text_codec() const { return text_codec_; }
   // A request from node `from` to interned address `to`. `on_done` runs later as an event.
   // Returns the id abandon() takes.
@@ -351,6 +356,7 @@ class network final : private event_handler {
   decoded_reply reply_scratch_;  // a packed reply made whole at its delivery
   std::shared_ptr<const name_snapshot> names_;
   std::shared_ptr<reply_decoder> decoder_;
+  std::uint32_t decode_ahead_entries_ = default_decode_ahead_entries;
   std::string pack_scratch_;  // pack_peer_list's buffer, sized for the widest reply so far
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;

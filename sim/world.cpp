@@ -51,7 +51,7 @@ world::world(world_config config)
   network_.configure(config_.network);
   network_.set_text_codec(config_.text_codec);
   network_.set_book(book_);
-  network_.set_reply_decoder(config_.decoder);
+  network_.set_reply_decoder(config_.decoder, config_.decode_ahead_entries);
 }
 
 world::~world() {

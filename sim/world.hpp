@@ -46,6 +46,7 @@ struct world_config {
   // (network::set_reply_decoder; sim/threaded/decode_thread.hpp does it on another core).
   // nullptr: by the network, at delivery. The run is the same either way.
   std::shared_ptr<reply_decoder> decoder;
+  std::uint32_t decode_ahead_entries = network::default_decode_ahead_entries;  // the smallest
 };
 
 // The virtual-time implementation of peer_world (peer_world.hpp documents the interface).

@@ -74,25 +74,6 @@ TEST(PackedPeerList, RepliesThatCannotTravelPackedAreRefused) {
   EXPECT_FALSE(pack_peer_list(hello, 0, f.book, scratch, packed, bytes));
 }
 
-TEST(PackedPeerList, ALineThatDoesNotDecodeReportsWhy) {
-  // The book interns any text; a name that is no address makes a line the decoder refuses, and
-  // the result says so instead of carrying a half-built message.
-  address_book book;
-  book.intern("10.0.0.1:1024");
-  book.intern("not an address");
-  message reply;
-  reply.origin = "10.0.0.1:1024";
-  reply.body.emplace<peer_list_body>().entries.emplace_back("not an address", peer_status::online,
-                                                            1, peer_id{1});
-  std::string scratch, packed;
-  std::size_t bytes = 0;
-  ASSERT_TRUE(pack_peer_list(reply, 0, book, scratch, packed, bytes));
-  decoded_reply out;
-  decode_packed_reply(packed, name_snapshot(book), out);
-  EXPECT_FALSE(out.status.ok());
-  EXPECT_FALSE(out.status.detail.empty());
-}
-
 TEST(PackedPeerList, ASnapshotKeepsNamingEarlierIdsWhileTheBookGrows) {
   address_book book;
   for (int i = 0; i < 1500; ++i) book.intern(packed_addr(i));
