@@ -124,7 +124,14 @@ void network::short_line::release() {
 network::network(event_queue& queue, trace& tr, std::uint64_t seed)
     : queue_(queue), trace_(tr), rng_(seed), handler_(queue.register_handler(*this)) {}
 
-network::~network() = default;
+network::~network() {
+  // Jobs still with the decoder read this world's address book, which the world destroys right
+  // after its network: take them back first (release waits for a job the helper is on).
+  if (decoder_ == nullptr) return;
+  for (std::size_t i = 0; i < replies_.size(); ++i) {
+    if (replies_[i].ticket != reply_decoder::no_ticket) decoder_->release(replies_[i].ticket);
+  }
+}
 
 // --- endpoints ------------------------------------------------------------------------------
 

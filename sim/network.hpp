@@ -116,7 +116,9 @@ class network final : private event_handler {
   void set_book(const address_book& book) { book_ = &book; }
   // Where packed PEER_LIST replies of at least `min_entries` entries are made whole ahead of their
   // delivery (sim/reply_decoder.hpp); nullptr: at delivery, by the network. The trace is the same
-  // either way. Set it before the first send. Below the default, handing a reply over costs more
+  // either way. Set it before the first send. The decoder may outlive the network (and serve
+  // others): the destructor releases every job it still has there, and must run before the
+  // address book those jobs read is destroyed. Below the default, handing a reply over costs more
   // than its decoding (tests lower it to cover the path with small worlds).
   static constexpr std::uint32_t default_decode_ahead_entries = 128;
   void set_reply_decoder(std::shared_ptr<reply_decoder> decoder,

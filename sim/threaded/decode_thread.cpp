@@ -96,6 +96,7 @@ void decode_thread::release(ticket t) {
   if (s.st == state::running) done_.wait(lock, [&s] { return s.st == state::done; });
   if (s.st == state::done) --ready_;
   if (s.st != state::taken) ++stats_.never_taken;
+  ++stats_.released;
   if (s.out != nullptr) {
     s.out->msg = message{};  // its entries: a whole list when it was never taken
     spare_.push_back(s.out);

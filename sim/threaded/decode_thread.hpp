@@ -42,6 +42,7 @@ class decode_thread final : public reply_decoder {
     std::uint64_t by_caller = 0;    // not started when taken: done by the simulation thread
     std::uint64_t waited = 0;       // taken while the helper was on it
     std::uint64_t never_taken = 0;  // released without a take (the reply was not delivered)
+    std::uint64_t released = 0;     // every job, taken or not: submitted - released are open
   };
   counters stats() const;
 

@@ -177,5 +177,38 @@ TEST(DecodeThread, AWorldRunsTheSameWithItAsWithout) {
   }
 }
 
+// Runs end with replies still in flight: the world's network gives their jobs back when it goes,
+// before its address book (which the jobs read) is destroyed; the decoder lives on.
+TEST(DecodeThread, AWorldEndingWithRepliesInFlightGivesTheirJobsBack) {
+  auto helper = std::make_shared<decode_thread>(2);
+  {
+    world_config c;
+    c.seed = 3;
+    c.network.defaults.delay = delay_distribution::exponential(1, 10);
+    c.decoder = helper;
+    c.decode_ahead_entries = 2;
+    world w(c);
+    constexpr int n = 40;
+    for (int i = 0; i < n; ++i) {
+      peer_spec s;
+      s.name = "p" + std::to_string(i);
+      s.address = job_addr(i);
+      s.neighbours = {job_addr((i + n - 1) % n), job_addr((i + 1) % n)};
+      w.add_peer(std::move(s));
+    }
+    for (node_id i = 0; i < n; ++i) w.start(i);
+    for (int round = 0; round < 4; ++round) {
+      for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+      w.run_until(w.now() + std::chrono::seconds(5));
+    }
+    for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+    w.run_until(w.now() + std::chrono::milliseconds(12));  // replies sent, most not delivered
+    EXPECT_GT(helper->stats().submitted, helper->stats().released);
+  }
+  const auto st = helper->stats();
+  EXPECT_EQ(st.released, st.submitted);
+  EXPECT_GT(st.never_taken, 0u);
+}
+
 }  // namespace
 }  // namespace eachare::sim
