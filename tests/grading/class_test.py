@@ -27,13 +27,43 @@ import re
 import shutil
 import subprocess
 import sys
+import socket
 import tempfile
 import time
 
 SIM, GRADER, SCENARIOS, CASE = sys.argv[1:5]
 # Each case has its own ports (21000-22299, 25000-25399: apart from grade_test.py's 23000-24999),
-# so CTest may run the cases, and those of grade_test.py, at the same time.
-PORT_BASE = {"rows": 21000, "bad": 21500, "shards": 22000, "real": 25000}[CASE]
+# so CTest may run the cases, and those of grade_test.py, at the same time. A port that some other
+# process holds would fail the case for nothing (fake_grade.py refuses a busy first port: that
+# is how it shows two children given one range), so each case first checks that its block is free
+# and otherwise moves it to one of 26000-31999, below the kernel's ephemeral ports.
+PORT_SPAN = 400
+
+
+def block_is_free(base):
+    for port in range(base, base + PORT_SPAN):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
+CASES = ["rows", "bad", "shards", "real"]
+
+
+def free_port_base(preferred):
+    # The alternates of different cases never overlap: 1,600 ports per round, 400 per case.
+    for base in [preferred] + [26000 + 1600 * k + 400 * CASES.index(CASE) for k in range(4)]:
+        if block_is_free(base):
+            return base
+    return preferred  # every block busy: run anyway, and let the failure name the port
+
+
+PORT_BASE = free_port_base({"rows": 21000, "bad": 21500, "shards": 22000, "real": 25000}[CASE])
 
 PROGRAMS = {
     "pass.sh": 'echo "CHECK clock pass"; echo "CHECK table pass"\n',
