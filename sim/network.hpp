@@ -5,8 +5,8 @@
 // fault_model (delay, loss, duplication, jitter, bandwidth, timeout) plus partitions. Every line
 // is encoded with eachare::encode at the sender and decoded with eachare::decode at the receiver
 // unless the structured fast path is switched on (benchmarks only); a PEER_LIST reply travels
-// packed (book ids and clocks) and its line is written by the codec when it is delivered, so the
-// receiver decodes the same bytes (see pack_peer_list).
+// packed (book ids and clocks) and its line is written by the codec when it is delivered (or just
+// before, on a reply_decoder), so the receiver decodes the same bytes (sim/packed_peer_list.hpp).
 // sim_transport is the per-node eachare::transport that forwards to it.
 //
 // Threading rule: single-threaded (simulation thread). Every completion runs later, as an event

@@ -122,6 +122,19 @@ TEST(DecodeThread, DestroyedWithJobsStillQueuedItStopsCleanly) {
   // The destructor joins the helper with most jobs pending, one taken and none released.
 }
 
+// `n` peers on a ring, each knowing its two neighbours, all started.
+void start_ring(world& w, node_id n) {
+  for (node_id i = 0; i < n; ++i) {
+    peer_spec s;
+    s.name = "p" + std::to_string(i);
+    s.address = job_addr(static_cast<int>(i));
+    s.neighbours = {job_addr(static_cast<int>((i + n - 1) % n)),
+                    job_addr(static_cast<int>((i + 1) % n))};
+    w.add_peer(std::move(s));
+  }
+  for (node_id i = 0; i < n; ++i) w.start(i);
+}
+
 // A discovery on a 40-peer ring, with every reply of 8 entries or more handed to the decoder,
 // runs event for event the same with replies made whole on the helper: on a clean network, and on
 // one that drops, duplicates and delays lines past the requester's timeout while peers crash and
@@ -139,15 +152,8 @@ TEST(DecodeThread, AWorldRunsTheSameWithItAsWithout) {
     c.decoder = std::move(decoder);
     c.decode_ahead_entries = 8;
     world w(c);
-    constexpr int n = 40;
-    for (int i = 0; i < n; ++i) {
-      peer_spec s;
-      s.name = "p" + std::to_string(i);
-      s.address = job_addr(i);
-      s.neighbours = {job_addr((i + n - 1) % n), job_addr((i + 1) % n)};
-      w.add_peer(std::move(s));
-    }
-    for (node_id i = 0; i < n; ++i) w.start(i);
+    constexpr node_id n = 40;
+    start_ring(w, n);
     for (int round = 0; round < 10; ++round) {
       for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
       if (faults && round >= 6) {
@@ -188,15 +194,8 @@ TEST(DecodeThread, AWorldEndingWithRepliesInFlightGivesTheirJobsBack) {
     c.decoder = helper;
     c.decode_ahead_entries = 2;
     world w(c);
-    constexpr int n = 40;
-    for (int i = 0; i < n; ++i) {
-      peer_spec s;
-      s.name = "p" + std::to_string(i);
-      s.address = job_addr(i);
-      s.neighbours = {job_addr((i + n - 1) % n), job_addr((i + 1) % n)};
-      w.add_peer(std::move(s));
-    }
-    for (node_id i = 0; i < n; ++i) w.start(i);
+    constexpr node_id n = 40;
+    start_ring(w, n);
     for (int round = 0; round < 4; ++round) {
       for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
       w.run_until(w.now() + std::chrono::seconds(5));
