@@ -45,8 +45,6 @@ int main(int argc, char** argv) {
   std::shared_ptr<sim::decode_thread> decoder;
   if (!one_thread) decoder = std::make_shared<sim::decode_thread>();
   auto w = bench::make_ring_world(n, !fast, 1, decoder);
-  bench::entry_counter counter;
-  for (sim::node_id i = 0; i < n; ++i) w->set_observer_tap(i, &counter);
   int rounds = 0;
   while (rounds < max_rounds && !w->convergence().holds()) {
     bench::gossip_round(*w, fanout);
@@ -55,12 +53,11 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     std::printf("round %d wall_s=%.2f satisfied=%zu/%zu entries=%llu\n", rounds, t,
                 w->convergence().satisfied_count(), w->convergence().live_count(),
-                static_cast<unsigned long long>(counter.entries));
+                static_cast<unsigned long long>(w->peer_lists_delivered().entries));
     std::fflush(stdout);
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  for (sim::node_id i = 0; i < n; ++i) w->set_observer_tap(i, nullptr);
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   const auto conv = w->convergence().first_since_mark();
@@ -82,7 +79,7 @@ int main(int argc, char** argv) {
                    : -1LL);
   std::printf("wall_s=%.3f (target <= %.0f) delivered=%llu entries=%llu msgs_per_s=%.0f\n", wall_s,
               wall_target_s, static_cast<unsigned long long>(delivered),
-              static_cast<unsigned long long>(counter.entries),
+              static_cast<unsigned long long>(w->peer_lists_delivered().entries),
               static_cast<double>(delivered) / wall_s);
   std::printf("peak_rss_mib=%.1f trace_hash=%016llx\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
               static_cast<unsigned long long>(w->trace_hash()));

@@ -58,20 +58,6 @@ inline void hello_ring_round(sim::world& w) {
   w.run_until(w.now() + std::chrono::seconds(3));
 }
 
-// Counts the PEER_LIST entries the tapped nodes receive in replies (what a gossip round makes
-// them process).
-class entry_counter final : public observer {
- public:
-  std::uint64_t entries = 0;
-  std::uint64_t replies = 0;
-  void on_reply_received(peer_id, const message& msg, std::string_view) override {
-    if (const auto* list = std::get_if<peer_list_body>(&msg.body)) {
-      entries += list->entries.size();
-      ++replies;
-    }
-  }
-};
-
 // One gossip round: every running peer sends GET_PEERS to `fanout` peers of its table, then the
 // world runs until every reply is in (timeouts are 2 s; 5 s virtual covers them).
 inline void gossip_round(sim::world& w, std::uint32_t fanout) {

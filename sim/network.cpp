@@ -21,7 +21,7 @@ duration ms_to_duration(std::uint64_t ms) {
 // Size of a line when the structured fast path skips encoding: close enough for bandwidth.
 std::size_t estimated_bytes(const message& m) {
   std::size_t n = m.origin.size() + 24;
-  if (const auto* pl = std::get_if<peer_list_body>(&m.body)) n += pl->entries.size() * 32;
+  if (const auto* pl = std::get_if<peer_list_body>(&m.body)) n += pl->size() * 32;
   if (const auto* ls = std::get_if<ls_list_body>(&m.body)) n += ls->files.size() * 24;
   if (const auto* f = std::get_if<file_body>(&m.body)) n += (f->data.size() + 2) / 3 * 4;
   return n;
@@ -755,6 +755,7 @@ void network::handle_request(std::uint32_t x) {
     t.sender_clock = reply->clock;
     t.clock = reply->clock;
     if (trace_.wants_lines()) {
+      if (book_ != nullptr) with_names(*reply, *book_);
       wire_scratch_.clear();
       encode_to(*reply, wire_scratch_);
       t.line = wire_scratch_;
@@ -769,10 +770,12 @@ void network::handle_request(std::uint32_t x) {
         pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, bytes)) {
       rt->packed = true;
     } else {
+      if (book_ != nullptr) with_names(*reply, *book_);
       encode_to(*reply, rt->line);
       bytes = rt->line.size() + 1;
     }
   } else {
+    if (book_ != nullptr) with_names(*reply, *book_);
     bytes = estimated_bytes(*reply);
     structured_of(body_index).reply = std::move(*reply);
   }
@@ -806,6 +809,7 @@ void network::handle_reply(std::uint32_t x) {
   ++counters_.delivered;
   if (!text_codec_) {
     structured_body& sb = structured_of(e.body);
+    count_peer_list(sb.reply);
     emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, sb.reply.clock);
     finish(x, {}, &sb.reply);
     return;
@@ -822,7 +826,11 @@ void network::handle_reply(std::uint32_t x) {
     }
   } keep{decoder_.get(), ticket};
   std::string_view line = rt.line;
-  message reply;
+  // A packed reply's message stays where it was decoded (the decoder's result, or reply_scratch_):
+  // the requester's handler leaves it there, and the next decode into those buffers reuses its
+  // entries instead of allocating a list and a string per entry again.
+  message unpacked;
+  message* reply_msg = &unpacked;
   decode_status st;
   if (rt.packed) {
     decoded_reply* whole = &reply_scratch_;
@@ -833,10 +841,11 @@ void network::handle_reply(std::uint32_t x) {
     }
     line = whole->line;
     st = std::move(whole->status);
-    reply = std::move(whole->msg);
+    reply_msg = &whole->msg;
   } else {
-    st = decode(line, reply);
+    st = decode(line, unpacked);
   }
+  message& reply = *reply_msg;
   if (!st.ok()) {
     ++counters_.bad_replies;
     emit(trace_kind::bad_reply, e.from, to_address, e, 0, errc::malformed_reply);
@@ -849,8 +858,16 @@ void network::handle_reply(std::uint32_t x) {
     finish(x, errc::unexpected_reply, nullptr);
     return;
   }
+  count_peer_list(reply);
   emit(trace_kind::reply_delivered, e.from, to_address, e, 0, {}, reply.clock);
   finish(x, {}, &reply, line);
+}
+
+void network::count_peer_list(const message& reply) {
+  if (const auto* list = std::get_if<peer_list_body>(&reply.body)) {
+    ++peer_lists_.replies;
+    peer_lists_.entries += list->size();
+  }
 }
 
 void network::finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line) {
@@ -880,7 +897,10 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply, std::s
   // No local std::optional<message>: GCC clears a default-constructed one whole (136 bytes, with
   // `rep stosq`) before a HELLO's completion, which has no reply.
   if (reply != nullptr) {
-    done(ec, std::optional<message>(std::move(*reply)), line);
+    std::optional<message> handed(std::move(*reply));
+    done(ec, std::move(handed), line);
+    // What the handler left (send_handler: it may) goes back where the reply came from.
+    if (handed) *reply = std::move(*handed);
   } else {
     done(ec, std::nullopt, line);
   }

@@ -144,6 +144,13 @@ class network final : private event_handler {
   // delivery). The world's observer adapter stamps `received` events with it.
   std::uint64_t current_message_id() const { return current_message_id_; }
   const network_counters& counters() const { return counters_; }
+  // PEER_LIST replies handed to their requesters, and the entries they held (the scale programs'
+  // measure of a discovery's work).
+  struct peer_list_counters {
+    std::uint64_t replies = 0;
+    std::uint64_t entries = 0;
+  };
+  const peer_list_counters& peer_lists_delivered() const { return peer_lists_; }
   // Exchanges not yet finished: the requester still waits, or a duplicate / reply line naming it
   // is still queued. 0 once a run is quiet (tests use it to check nothing leaks).
   std::size_t exchanges_in_flight() const { return live_exchanges_; }
@@ -290,6 +297,7 @@ class network final : private event_handler {
   duration line_delay(const link_faults& lf, std::size_t bytes);
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
+  void count_peer_list(const message& reply);
   // `line`: the reply's text, handed to the requester with it.
   void finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line = {});
   // The book's names for packed replies: refreshed when the book has grown a chunk.
@@ -363,6 +371,7 @@ class network final : private event_handler {
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;
+  peer_list_counters peer_lists_;
 };
 
 // eachare::transport for one simulated node. 24 bytes.

@@ -45,8 +45,8 @@ std::uint64_t get_varint(const char*& p) {
   }
 }
 
-std::uint64_t packed_clock(const peer_entry& e) {
-  return (e.clock << 1) | (e.status == peer_status::online ? 1u : 0u);
+std::uint64_t packed_clock(std::uint64_t clock, peer_status status) {
+  return (clock << 1) | (status == peer_status::online ? 1u : 0u);
 }
 
 constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4;
@@ -66,26 +66,47 @@ bool pack_peer_list(const message& reply, peer_id origin, const address_book& bo
   // One pass over the entries: their varints go to a scratch buffer with room for the widest
   // (5 + 10 bytes each) while the line's size is counted, then `out` gets exactly the bytes used
   // (replies in flight are most of a large discovery's memory: no slack may stay behind).
-  const std::size_t widest = packed_header_bytes + list->entries.size() * (5 + 10);
+  const std::size_t count = list->size();
+  const std::size_t widest = packed_header_bytes + count * (5 + 10);
   if (scratch.size() < widest) scratch.resize(widest);  // never shrinks: no refill
-  std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, list->entries.size());
+  std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, count);
   char* const start = scratch.data();
   char* w = start + packed_header_bytes;
-  for (const peer_entry& e : list->entries) {
-    if (e.book_id == no_book_id) return false;  // not built by a node of this world
-    assert(e.book_id < book.size() && book.name(e.book_id) == e.address);
-    line_bytes += encoded_size(e);
-    w = put_varint(w, e.book_id);
-    w = put_varint(w, packed_clock(e));
+  if (list->entries.empty()) {
+    for (const peer_ref& e : list->by_id) {
+      assert(e.book_id < book.size());
+      line_bytes += encoded_size(book.name_size(e.book_id), e.status, e.clock);
+      w = put_varint(w, e.book_id);
+      w = put_varint(w, packed_clock(e.clock, e.status));
+    }
+  } else {
+    for (const peer_entry& e : list->entries) {
+      if (e.book_id == no_book_id) return false;  // not built by a node of this world
+      assert(e.book_id < book.size() && book.name(e.book_id) == e.address);
+      line_bytes += encoded_size(e);
+      w = put_varint(w, e.book_id);
+      w = put_varint(w, packed_clock(e.clock, e.status));
+    }
   }
   char* h = start;
   h = put_word<std::uint32_t>(h, static_cast<std::uint32_t>(line_bytes));
   h = put_word<std::uint32_t>(h, origin);
   h = put_word<std::uint64_t>(h, reply.clock);
-  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(list->entries.size()));
+  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(count));
   out.assign(start, static_cast<std::size_t>(w - start));
   bytes = line_bytes + 1;  // + '\n'
   return true;
+}
+
+void with_names(message& msg, const address_book& book) {
+  auto* list = std::get_if<peer_list_body>(&msg.body);
+  if (list == nullptr || list->by_id.empty()) return;
+  assert(list->entries.empty());
+  list->entries.reserve(list->by_id.size());
+  for (const peer_ref& e : list->by_id) {
+    list->entries.emplace_back(book.name(e.book_id), e.status, e.clock, e.book_id);
+  }
+  std::vector<peer_ref>().swap(list->by_id);
 }
 
 std::uint32_t packed_entry_count(std::string_view packed) {

@@ -37,11 +37,17 @@ class name_snapshot {
 };
 
 // Packs `reply` (from the node at `origin`, whose book name is the reply's ORIGIN) into `out`
-// when it is a PEER_LIST whose every entry carries its id in `book`; false otherwise (send it
-// as text). `scratch` is a buffer kept between calls. `bytes` gets the line's size with its
+// when it is a PEER_LIST built by id (peer_list_body::by_id, ids of `book`) or whose every entry
+// carries its id in `book`; false otherwise (send it as text, after with_names). `scratch` is a
+// buffer kept between calls. `bytes` gets the line's size with its
 // '\n', as if encoded.
 bool pack_peer_list(const message& reply, peer_id origin, const address_book& book,
                     std::string& scratch, std::string& out, std::size_t& bytes);
+
+// Gives a PEER_LIST built by id (peer_list_body::by_id) its entries with text from `book`, in
+// place, for whatever needs the text (a trace line, an observer, the structured codec); any
+// other message is left as it is.
+void with_names(message& msg, const address_book& book);
 
 // The entry count a packed reply holds (its header), without unpacking it.
 std::uint32_t packed_entry_count(std::string_view packed);

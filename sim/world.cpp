@@ -8,6 +8,7 @@
 
 #include "node/core/errors.hpp"
 #include "node/protocol/peer_address.hpp"
+#include "sim/packed_peer_list.hpp"
 
 namespace eachare::sim {
 namespace {
@@ -500,7 +501,20 @@ void world::node_ports::on_clock_changed(std::uint64_t value) {
 }
 
 void world::node_ports::on_sending(peer_id to, const message& msg) {
-  if (tap) tap->on_sending(to, msg);
+  if (tap == nullptr) return;
+  const auto* list = std::get_if<peer_list_body>(&msg.body);
+  if (list == nullptr || list->by_id.empty()) {
+    tap->on_sending(to, msg);
+    return;
+  }
+  // A reply built by id (shares_address_book): the tap sees it with text, like any observer.
+  message named = msg;
+  with_names(named, world_->book_);
+  tap->on_sending(to, named);
+}
+
+bool world::node_ports::shares_address_book() const {
+  return world_->network_.text_codec();
 }
 
 void world::node_ports::on_request_received(peer_id from, const message& msg,

@@ -132,6 +132,9 @@ class world final : public peer_world {
   network_counters counters() const override { return network_.counters(); }
   // Lines delivered to nodes so far (requests, replies, duplicates, injected).
   std::uint64_t delivered_messages() const { return network_.counters().delivered; }
+  const network::peer_list_counters& peer_lists_delivered() const {
+    return network_.peer_lists_delivered();
+  }
 
   address_book& book() { return book_; }
   const address_book& book() const override { return book_; }
@@ -155,6 +158,7 @@ class world final : public peer_world {
     node_ports(world& w, node_id n) : world_(&w), node_(n) {}
     send_id send(peer_id to, const message& msg, send_handler on_done) override;
     void abandon(send_id id) override;
+    bool shares_address_book() const override;
     duration now() const override;
     timer_id schedule_after(duration delay, std::function<void()> fn) override;
     void cancel(timer_id id) override;

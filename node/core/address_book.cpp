@@ -1,5 +1,6 @@
 #include "node/core/address_book.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -99,6 +100,9 @@ peer_id address_book::intern(std::string_view address) {
   const auto id = static_cast<peer_id>(size_);
   if ((id & chunk_mask) == 0) chunks_.push_back(std::make_unique<std::string[]>(chunk_mask + 1));
   chunks_.back()[id & chunk_mask].assign(address);
+  name_sizes_.push_back(
+      static_cast<std::uint16_t>(std::min<std::size_t>(address.size(), long_name)));
+  longest_name_ = std::max(longest_name_, address.size());
   ++size_;
   slots_[i] = slot{id, tag};
   return id;

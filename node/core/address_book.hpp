@@ -29,6 +29,13 @@ class address_book {
   peer_id find(std::string_view address) const;
   // The text of an id returned by intern(). Stable reference for the book's lifetime.
   const std::string& name(peer_id id) const { return chunks_[id >> chunk_bits][id & chunk_mask]; }
+  // name(id).size(), from a dense array (2 bytes per id): a PEER_LIST's line length is counted
+  // from its entries' ids, and reading it there spares a cache line per name.
+  std::size_t name_size(peer_id id) const {
+    return name_sizes_[id] != long_name ? name_sizes_[id] : name(id).size();
+  }
+  // The longest name interned so far: a bound on any entry's size.
+  std::size_t longest_name() const { return longest_name_; }
   std::size_t size() const { return size_; }
 
   // The names by chunk, for a reader on another thread (sim's packed-reply decoding): chunk k
@@ -57,7 +64,10 @@ class address_book {
   static constexpr peer_id chunk_mask = (peer_id{1} << chunk_bits) - 1;
   std::vector<std::unique_ptr<std::string[]>> chunks_;
   std::size_t size_ = 0;
-  std::vector<slot> slots_;  // size 0 or a power of two; never erased
+  std::vector<slot> slots_;                           // size 0 or a power of two; never erased
+  static constexpr std::uint16_t long_name = 0xFFFF;  // this size or more: ask the name itself
+  std::vector<std::uint16_t> name_sizes_;
+  std::size_t longest_name_ = 0;
 };
 
 }  // namespace eachare

@@ -265,11 +265,12 @@ struct peer_node::impl {
     // exactly where the network's own timeout used to.
     const timer_id timer = n.sched_.schedule_after(
         n.config_.reply_timeout, [this, slot, gen] { on_reply_deadline(slot, gen); });
-    const send_id ticket = n.net_.send(
-        to, msg,
-        [this, slot, gen](std::error_code ec, std::optional<message> reply, std::string_view line) {
-          on_awaited_reply(slot, gen, ec, std::move(reply), line);
-        });
+    const send_id ticket =
+        n.net_.send(to, msg,
+                    [this, slot, gen](std::error_code ec, std::optional<message>&& reply,
+                                      std::string_view line) {
+                      on_awaited_reply(slot, gen, ec, std::move(reply), line);
+                    });
     // Indexed again: the send may not have grown the pool, but nothing here relies on that.
     awaited->slots[slot].timer = timer;
     awaited->slots[slot].ticket = ticket;
@@ -295,7 +296,7 @@ struct peer_node::impl {
   }
 
   void on_awaited_reply(std::uint32_t slot, std::uint32_t gen, std::error_code ec,
-                        std::optional<message> reply, std::string_view line) {
+                        std::optional<message>&& reply, std::string_view line) {
     const awaited_reply* a = awaited_slot(slot, gen);
     const timer_id timer = a != nullptr ? a->timer : 0;
     send_handler done = settle_awaited(slot, gen);
@@ -375,33 +376,50 @@ struct peer_node::impl {
   std::optional<message> reply_peer_list(peer_id requester) {
     message reply;
     reply.origin = n.config_.self;
-    auto& entries = reply.body.emplace<peer_list_body>().entries;
+    auto& list = reply.body.emplace<peer_list_body>();
+    // By id when the transport writes the line from our own book: no string per entry (a
+    // discovery builds hundreds of millions of entries).
+    const bool by_id = n.net_.shares_address_book();
     const auto& records = n.table_.records();
-    entries.reserve(std::min(records.size(), limits::max_peer_list_entries));
+    const std::size_t most = std::min(records.size(), limits::max_peer_list_entries);
+    if (by_id) {
+      list.by_id.reserve(most);
+    } else {
+      list.entries.reserve(most);
+    }
     // The line must stay within limits::max_peer_list_bytes whatever clock and count it ends up
     // with, so the header is counted at its widest.
     std::size_t bytes =
         peer_list_header_size(n.config_.self, limits::max_clock, limits::max_peer_list_entries);
+    // Each entry is at most its separators, the book's longest name, "OFFLINE" and a 19-digit
+    // clock: when even that many cannot pass the bound, no entry's size needs counting.
+    const std::size_t widest_entry = 3 + n.book_.longest_name() + 7 + 19;
+    const bool may_pass_bound = bytes + most * widest_entry > limits::max_peer_list_bytes;
+    std::size_t count = 0;
     std::size_t left_out = 0;
     for (const peer_record& r : records) {
       if (r.id == requester || r.id == n.self_) continue;
+      if (count == limits::max_peer_list_entries) {
+        ++left_out;
+        continue;
+      }
       // Part 1 has no per-peer clocks on the wire: its PEER_LIST says 0 for everyone, whatever a
       // mixed network's lists taught the table.
-      if (entries.size() == limits::max_peer_list_entries) {
-        ++left_out;
-        continue;
+      const std::uint64_t clock = n.config_.ep == 1 ? 0 : r.clock;
+      if (may_pass_bound) {
+        const std::size_t size = encoded_size(n.book_.name_size(r.id), r.status, clock);
+        if (bytes + size > limits::max_peer_list_bytes) {
+          ++left_out;
+          continue;
+        }
+        bytes += size;
       }
-      // Built in place (one string copy per entry, not a copy and a move: a discovery builds
-      // hundreds of millions), taken back in the rare case it would pass the byte bound.
-      const peer_entry& e =
-          entries.emplace_back(n.book_.name(r.id), r.status, n.config_.ep == 1 ? 0 : r.clock, r.id);
-      const std::size_t size = encoded_size(e);
-      if (bytes + size > limits::max_peer_list_bytes) {
-        entries.pop_back();
-        ++left_out;
-        continue;
+      ++count;
+      if (by_id) {
+        list.by_id.push_back(peer_ref{r.id, r.status, clock});
+      } else {
+        list.entries.emplace_back(n.book_.name(r.id), r.status, clock, r.id);
       }
-      bytes += size;
     }
     if (left_out > 0) {
       n.obs_.on_warning("PEER_LIST to " + n.book_.name(requester) + " leaves out " +
@@ -482,7 +500,7 @@ struct peer_node::impl {
     }
     ++hellos;
     send(c.to, make(hello_body{}),
-         [this, to = c.to](std::error_code ec, std::optional<message>, std::string_view) {
+         [this, to = c.to](std::error_code ec, std::optional<message>&&, std::string_view) {
            --hellos;
            if (ec) {
              on_send_failure(to, ec);
@@ -525,9 +543,8 @@ struct peer_node::impl {
                                              [this, op] { on_round_deadline(op); });
     for (peer_id to : targets) {
       send(to, make(get_peers_body{}),
-           [this, op, to](std::error_code ec, std::optional<message> reply, std::string_view line) {
-             on_peer_list(op, to, ec, reply, line);
-           });
+           [this, op, to](std::error_code ec, std::optional<message>&& reply,
+                          std::string_view line) { on_peer_list(op, to, ec, reply, line); });
     }
   }
 
@@ -586,7 +603,7 @@ struct peer_node::impl {
     searches.emplace(op, std::move(s));
     for (std::size_t i = 0; i < targets.size(); ++i) {
       send(targets[i], make(ls_body{}),
-           [this, op, i, to = targets[i]](std::error_code ec, std::optional<message> reply,
+           [this, op, i, to = targets[i]](std::error_code ec, std::optional<message>&& reply,
                                           std::string_view line) {
              on_ls_list(op, i, to, ec, std::move(reply), line);
            });
@@ -594,7 +611,7 @@ struct peer_node::impl {
   }
 
   void on_ls_list(std::uint64_t op, std::size_t target, peer_id to, std::error_code ec,
-                  std::optional<message> reply, std::string_view line) {
+                  std::optional<message>&& reply, std::string_view line) {
     const message* m = complete(to, ec, reply, line, message_type::ls_list);
     auto it = searches.find(op);
     if (it == searches.end()) return;
@@ -685,7 +702,7 @@ struct peer_node::impl {
       if (!d.started) d.started = now;
       const peer_id to = d.holders[r->holder];
       send(to, make(dl_body{d.name, d.chunk_size, r->chunk}),
-           [this, op, req = *r, to](std::error_code ec, std::optional<message> reply,
+           [this, op, req = *r, to](std::error_code ec, std::optional<message>&& reply,
                                     std::string_view line) {
              on_file(op, req, to, ec, reply, line);
            });
@@ -865,7 +882,7 @@ struct peer_node::impl {
     }
     for (peer_id to : targets) {
       send(to, make(bye_body{}),
-           [this, op, to](std::error_code ec, std::optional<message>, std::string_view) {
+           [this, op, to](std::error_code ec, std::optional<message>&&, std::string_view) {
              if (ec) on_send_failure(to, ec);
              if (bye_sent(op)) n.obs_.on_exit_ready();
            });

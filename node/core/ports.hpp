@@ -42,7 +42,11 @@ using duration = std::chrono::nanoseconds;
 // calls abandon() and the request fails with errc::timed_out. Transports keep only
 // socket-level bounds (connect, reading one line, connection queues); they may still report
 // timed_out themselves (a connect that does not finish, a HELLO whose line is lost).
-using send_handler = std::function<void(std::error_code ec, std::optional<message> reply,
+//
+// `reply` is an rvalue the handler may move from or leave: the transport may reuse what is left
+// after the handler returns (the simulator gives a decoded PEER_LIST back to the buffers it was
+// decoded into, so the next one allocates nothing).
+using send_handler = std::function<void(std::error_code ec, std::optional<message>&& reply,
                                         std::string_view reply_line)>;
 
 // Names one send for abandon(). 0 names nothing.
@@ -62,6 +66,11 @@ class transport {
   // node reports the timeout itself in the second case. An id that is unknown, 0 or already
   // completed is ignored.
   virtual void abandon(send_id /*id*/) {}
+  // True when this transport writes lines with the node's own address_book (the simulator's
+  // text codec: its nodes and network share one book). The node may then build a PEER_LIST
+  // reply by id (peer_list_body::by_id), which spares a string copy per entry; everything
+  // outside the transport still sees entries with text.
+  virtual bool shares_address_book() const { return false; }
 };
 
 // ---------------------------------------------------------------------------------------------

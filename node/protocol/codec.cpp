@@ -307,6 +307,7 @@ bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::siz
 
 bool decode_peer_list(field_cursor& fields, message_body& body, const failure& fail) {
   auto& list = reuse_body<peer_list_body>(body);
+  list.by_id.clear();
   bool present = false;
   if (!decode_count(fields, "PEER_LIST", limits::max_peer_list_entries, fail, present)) {
     return false;
@@ -546,6 +547,7 @@ struct body_encoder {
   void operator()(const ls_body&) const {}
 
   void operator()(const peer_list_body& b) const {
+    assert(b.by_id.empty());  // names only its sender's book: with_names() first
     assert(b.entries.size() <= limits::max_peer_list_entries);
     std::size_t size = 1 + decimal_width(b.entries.size());
     for (const auto& e : b.entries) size += encoded_size(e);

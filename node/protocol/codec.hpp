@@ -88,8 +88,12 @@ inline std::size_t decimal_width(std::uint64_t value) {
 
 // Bytes one entry adds to an encoded PEER_LIST (its leading space included): lets a sender stop
 // before limits::max_peer_list_bytes. Inline: see decimal_width.
+inline std::size_t encoded_size(std::size_t address_bytes, peer_status status,
+                                std::uint64_t clock) {
+  return 1 + address_bytes + 1 + to_string(status).size() + 1 + decimal_width(clock);
+}
 inline std::size_t encoded_size(const peer_entry& e) {
-  return 1 + e.address.size() + 1 + to_string(e.status).size() + 1 + decimal_width(e.clock);
+  return encoded_size(e.address.size(), e.status, e.clock);
 }
 // Bytes of a PEER_LIST line from `origin` at `clock` with `entries` entries, before the entries
 // themselves: "<origin> <clock> PEER_LIST <N>".

@@ -77,8 +77,25 @@ struct hello_body {
 struct get_peers_body {
   friend bool operator==(const get_peers_body&, const get_peers_body&) = default;
 };
+// A PEER_LIST entry by the sender's address-book id instead of its text (16 bytes, no string):
+// what a node builds for a transport that shares its address book (transport::shares_address_book,
+// the simulator's text codec), which writes the text from the book when the line is made.
+struct peer_ref {
+  std::uint32_t book_id = no_book_id;
+  peer_status status = peer_status::offline;
+  std::uint64_t clock = 0;
+  friend bool operator==(const peer_ref&, const peer_ref&) = default;
+};
+static_assert(sizeof(peer_ref) == 16);
+
 struct peer_list_body {
   std::vector<peer_entry> entries;  // the count on the wire is entries.size()
+  // Instead of `entries` (one of the two is empty): the same list by book id, in order. Only a
+  // transport that shares the sender's book sees it; it makes `entries` from the book before any
+  // encoder, decoder side or observer outside it needs them (sim/packed_peer_list.hpp:
+  // with_names). encode() refuses it (asserts): the codec has no book.
+  std::vector<peer_ref> by_id{};
+  std::size_t size() const { return entries.empty() ? by_id.size() : entries.size(); }
   friend bool operator==(const peer_list_body&, const peer_list_body&) = default;
 };
 struct bye_body {

@@ -98,7 +98,8 @@ void decode_thread::release(ticket t) {
   if (s.st != state::taken) ++stats_.never_taken;
   ++stats_.released;
   if (s.out != nullptr) {
-    s.out->msg = message{};  // its entries: a whole list when it was never taken
+    // The result keeps its message: the next decode into it reuses the entries (a list and its
+    // strings per reply otherwise). The outputs are at most the window plus those taken.
     spare_.push_back(s.out);
     s.out = nullptr;
   }

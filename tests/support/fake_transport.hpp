@@ -55,6 +55,11 @@ class fake_transport final : public transport {
     handlers_[id - 1] = nullptr;
   }
 
+  // Plays a transport that writes lines with the node's own book (the simulator's): the node
+  // then builds PEER_LIST replies by id.
+  bool shares_address_book() const override { return shares_book; }
+  bool shares_book = false;
+
  private:
   void send_and_settle(std::size_t index, peer_id to, const message& msg) {
     if (fail_nth_ != 0 && sends_.size() == fail_nth_) {

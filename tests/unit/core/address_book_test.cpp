@@ -30,6 +30,21 @@ TEST(AddressBook, AHintIsUsedOnlyWhenItNamesTheAddress) {
   EXPECT_EQ(book.size(), 4u);
 }
 
+TEST(AddressBook, NameSizesAndTheLongestNameFollowWhatWasInterned) {
+  address_book book;
+  EXPECT_EQ(book.longest_name(), 0u);
+  const peer_id a = book.intern("h:1");
+  const std::string huge(70'000, 'x');  // past the 16-bit size array: asked of the name itself
+  const peer_id b = book.intern(huge);
+  const peer_id c = book.intern("127.0.0.1:9001");
+  EXPECT_EQ(book.name_size(a), 3u);
+  EXPECT_EQ(book.name_size(b), huge.size());
+  EXPECT_EQ(book.name_size(c), 14u);
+  EXPECT_EQ(book.longest_name(), huge.size());
+  for (int i = 0; i < 3000; ++i) book.intern("10.0.0." + std::to_string(i) + ":9000");
+  for (peer_id id = 0; id < book.size(); ++id) ASSERT_EQ(book.name_size(id), book.name(id).size());
+}
+
 TEST(AddressBook, FindDoesNotCreate) {
   address_book book;
   EXPECT_EQ(book.find("127.0.0.1:9001"), no_peer);

@@ -461,6 +461,51 @@ TEST(PeerNode, PeerListReplyStaysWithinTheByteLimit) {
             1u);
 }
 
+// The same table answers GET_PEERS with the same list whether the transport takes it by book id
+// (the simulator) or as text: same peers, statuses, clocks and order; the same ones left out
+// under the byte limit, with the same warning.
+TEST(PeerNode, PeerListReplyByIdNamesWhatTheTextReplyLists) {
+  for (const int peers : {5, 40'000}) {
+    node_config c = config_with({p3});
+    c.max_known_peers = 40'000;
+    std::vector<message> replies;
+    std::vector<std::size_t> warnings;
+    for (const bool by_id : {false, true}) {
+      harness h(c);
+      h.net.shares_book = by_id;
+      // Long names when there are many: the line would pass the byte limit (as above).
+      const std::string pad(peers > 5 ? 230 : 0, 'h');
+      for (int i = 0; i < peers; ++i) {
+        h.hello_from(pad + "n" + std::to_string(i) + ".example:9000",
+                     static_cast<std::uint64_t>(i % 7 + 1));
+      }
+      h.node->on_message(make_msg(p3, 50, bye_body{}), "");  // one OFFLINE entry
+      h.obs.clear();
+      auto reply = h.node->on_message(make_msg(p2, 60, get_peers_body{}), "");
+      ASSERT_TRUE(reply.has_value());
+      auto& list = std::get<peer_list_body>(reply->body);
+      if (by_id) {
+        EXPECT_TRUE(list.entries.empty());
+        ASSERT_FALSE(list.by_id.empty());
+        // Named from the book, as the simulator names them.
+        for (const peer_ref& e : list.by_id) {
+          list.entries.emplace_back(h.book.name(e.book_id), e.status, e.clock, e.book_id);
+        }
+        list.by_id.clear();
+      } else {
+        EXPECT_TRUE(list.by_id.empty());
+      }
+      replies.push_back(*reply);
+      warnings.push_back(h.obs.count("warning PEER_LIST to 127.0.0.1:9002 leaves out"));
+    }
+    EXPECT_EQ(replies[0], replies[1]) << peers;
+    EXPECT_EQ(std::get<peer_list_body>(replies[0].body).entries.size(),
+              std::get<peer_list_body>(replies[1].body).entries.size());
+    EXPECT_EQ(warnings[0], peers > 5 ? 1u : 0u);
+    EXPECT_EQ(warnings[1], warnings[0]);
+  }
+}
+
 TEST(PeerNode, GetPeersAsksOnlyTheSnapshotTakenAtTheStart) {
   harness h;
   h.command(cmd_get_peers{});

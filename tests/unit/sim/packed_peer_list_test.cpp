@@ -56,6 +56,41 @@ TEST(PackedPeerList, DecodesToTheLineEncodeWritesWithTheBookIdsAsHints) {
   }
 }
 
+// The same list as a node builds it for the simulator (peer_list_body::by_id) packs to the same
+// bytes and line size, and with_names() gives it back its entries with text.
+TEST(PackedPeerList, AListBuiltByIdPacksAsItsEntriesDoAndIsNamedBackFromTheBook) {
+  for (const int n : {2, 200, 3000}) {
+    list_fixture f(n);
+    message by_id = f.reply;
+    auto& list = std::get<peer_list_body>(by_id.body);
+    for (const peer_entry& e : list.entries) list.by_id.push_back({e.book_id, e.status, e.clock});
+    list.entries.clear();
+    EXPECT_EQ(list.size(), static_cast<std::size_t>(n - 1));
+
+    std::string scratch, from_entries, from_ids;
+    std::size_t entries_bytes = 0, ids_bytes = 0;
+    ASSERT_TRUE(pack_peer_list(f.reply, 0, f.book, scratch, from_entries, entries_bytes)) << n;
+    ASSERT_TRUE(pack_peer_list(by_id, 0, f.book, scratch, from_ids, ids_bytes)) << n;
+    EXPECT_EQ(from_ids, from_entries) << n;
+    EXPECT_EQ(ids_bytes, entries_bytes) << n;
+
+    with_names(by_id, f.book);
+    EXPECT_TRUE(list.by_id.empty());
+    EXPECT_EQ(by_id, f.reply) << n;
+    const auto& named = list.entries;
+    for (std::size_t i = 0; i < named.size(); ++i) EXPECT_EQ(named[i].book_id, i + 1) << n;
+  }
+  // Anything else is left as it was.
+  list_fixture f(3);
+  message copy = f.reply;
+  with_names(copy, f.book);
+  EXPECT_EQ(copy, f.reply);
+  message hello;
+  hello.body = hello_body{};
+  with_names(hello, f.book);
+  EXPECT_TRUE(std::holds_alternative<hello_body>(hello.body));
+}
+
 TEST(PackedPeerList, RepliesThatCannotTravelPackedAreRefused) {
   list_fixture f(5);
   std::string scratch, packed;

@@ -573,9 +573,25 @@ TEST(World, PeerListTravelsPackedButArrivesAsTheLineItEncodesTo) {
         }
       }
     } tap;
+    // b builds its reply by book id on the text path (transport::shares_address_book); a tap on
+    // b still sees it with text, like the trace's line.
+    struct sending_tap final : observer {
+      std::vector<std::string> addresses;
+      std::size_t by_id = 0;
+      void on_sending(peer_id, const message& m) override {
+        const auto* list = std::get_if<peer_list_body>(&m.body);
+        if (list == nullptr) return;
+        for (const peer_entry& e : list->entries) addresses.push_back(e.address);
+        by_id += list->by_id.size();
+      }
+    } b_tap;
     w.set_observer_tap(a, &tap);
+    w.set_observer_tap(b, &b_tap);
     w.command(a, cmd_get_peers{});
     w.run_until(milliseconds(3000));
+    EXPECT_EQ(b_tap.addresses, (std::vector<std::string>{addr(2), addr(3)}));
+    EXPECT_EQ(b_tap.by_id, 0u);
+    w.set_observer_tap(b, nullptr);
     const auto sent = rec.lines(trace_kind::reply_sent, b);
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(sent[0],
