@@ -75,9 +75,9 @@ bool pack_peer_list(const message& reply, peer_id origin, const address_book& bo
   if (list->entries.empty()) {
     for (const peer_ref& e : list->by_id) {
       assert(e.book_id < book.size());
-      line_bytes += encoded_size(book.name_size(e.book_id), e.status, e.clock);
+      line_bytes += encoded_size(book.name_size(e.book_id), e.status(), e.clock());
       w = put_varint(w, e.book_id);
-      w = put_varint(w, packed_clock(e.clock, e.status));
+      w = put_varint(w, e.clock_status);  // packed_clock's layout already
     }
   } else {
     for (const peer_entry& e : list->entries) {
@@ -104,7 +104,7 @@ void with_names(message& msg, const address_book& book) {
   assert(list->entries.empty());
   list->entries.reserve(list->by_id.size());
   for (const peer_ref& e : list->by_id) {
-    list->entries.emplace_back(book.name(e.book_id), e.status, e.clock, e.book_id);
+    list->entries.emplace_back(book.name(e.book_id), e.status(), e.clock(), e.book_id);
   }
   std::vector<peer_ref>().swap(list->by_id);
 }
@@ -139,13 +139,16 @@ void decode_packed_reply(std::string_view packed, const name_snapshot& names, de
   }
   assert(p == packed.data() + packed.size() && w == line.data() + line.size());
   out.status = decode(line, out.msg);
-  // The decoded entries are the packed ones, in order (the line was written from them); their
-  // ids are the requester's hint. Only a hint: the book checks it against the decoded text.
+  // The decoded entries are the packed ones, in order (the line was written from their names):
+  // each takes its id back, which the requester uses as its own (the book is shared).
   if (!out.status.ok()) return;
   auto* list = std::get_if<peer_list_body>(&out.msg.body);
   if (list != nullptr && list->entries.size() == out.ids.size()) {
     auto& entries = list->entries;
-    for (std::size_t i = 0; i < entries.size(); ++i) entries[i].book_id = out.ids[i];
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      assert(names.name(out.ids[i]) == entries[i].address);
+      entries[i].book_id = out.ids[i];
+    }
   }
 }
 

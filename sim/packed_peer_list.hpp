@@ -62,8 +62,8 @@ struct decoded_reply {
 
 // Writes the line (codec's append_peer_list_header / write_peer_entry), decodes it with
 // eachare::decode like any line, and gives each decoded entry its book id back
-// (peer_entry::book_id, the requester's hint). Pure: the same bytes give the same result on any
-// thread. `out.msg` is overwritten; `out.line` and `out.ids` keep their capacity.
+// (peer_entry::book_id, which the requester uses as its own). Pure: the same bytes give the same
+// result on any thread. `out.msg` is overwritten; `out.line` and `out.ids` keep their capacity.
 void decode_packed_reply(std::string_view packed, const name_snapshot& names, decoded_reply& out);
 
 }  // namespace eachare::sim

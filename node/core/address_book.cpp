@@ -108,11 +108,6 @@ peer_id address_book::intern(std::string_view address) {
   return id;
 }
 
-peer_id address_book::intern(std::string_view address, peer_id hint) {
-  if (hint < size_ && same_text(name(hint), address)) return hint;
-  return intern(address);
-}
-
 peer_id address_book::find(std::string_view address) const {
   if (slots_.empty()) return no_peer;
   const std::uint64_t h = hash_of(address);

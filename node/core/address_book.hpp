@@ -19,12 +19,6 @@ class address_book {
  public:
   // The id of `address`, creating it when new. Ids are dense, starting at 0, in first-seen order.
   peer_id intern(std::string_view address);
-  // The same, trying `hint` first: one text compare instead of a hash probe when hint names
-  // `address`; any other hint (no_peer, out of range, another name) falls back to intern(). The
-  // simulator's nodes share one book, and its network gives each PEER_LIST entry it delivers the
-  // id the sender's entry had (peer_entry::book_id), so a discovery's requesters, which look up
-  // hundreds of millions of entries, skip the probe.
-  peer_id intern(std::string_view address, peer_id hint);
   // The id of `address`, or no_peer when it was never interned.
   peer_id find(std::string_view address) const;
   // The text of an id returned by intern(). Stable reference for the book's lifetime.

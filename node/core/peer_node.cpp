@@ -553,9 +553,11 @@ struct peer_node::impl {
     if (const message* m = complete(to, ec, reply, line, message_type::peer_list)) {
       for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
         // Interned first: an id compare is cheaper than a string compare with our own address.
-        // book_id is only a hint (address_book::intern): set by the simulator, which delivers
-        // entries its nodes' shared book already knows; decoded elsewhere it is no_book_id.
-        const peer_id p = n.book_.intern(e.address, e.book_id);
+        // A transport that shares our book gives each entry its id there (peer_entry::book_id:
+        // the simulator, which wrote the line from those ids); decoded elsewhere it is
+        // no_book_id and the address is interned.
+        assert(e.book_id == no_book_id || n.book_.name(e.book_id) == e.address);
+        const peer_id p = e.book_id != no_book_id ? e.book_id : n.book_.intern(e.address);
         if (p == n.self_) continue;
         emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
       }

@@ -1,6 +1,7 @@
 #include "node/protocol/codec.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <charconv>
 #include <cstring>
@@ -8,6 +9,10 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "node/protocol/base64.hpp"
 #include "node/protocol/peer_address.hpp"
@@ -305,6 +310,87 @@ bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::siz
   return true;
 }
 
+#if defined(__SSE2__)
+// Bit i set when byte i of `v` lies in [lo, hi], an ASCII range: the compares are signed, so
+// bytes from 0x80 up read as negative and fall outside every range.
+unsigned in_range(__m128i v, char lo, char hi) {
+  const __m128i above = _mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1)));
+  const __m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1)));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(above, below)));
+}
+
+unsigned equal_to(__m128i v, char c) {
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
+}
+
+// decode_common_peer_entry for an entry that starts a rest of at least 32 bytes, its address
+// found by classifying those 32 bytes at once (host characters, digits, ':') instead of a byte
+// at a time: the scan was a fifth of a large discovery's decoding. It accepts only what
+// decode_common_peer_entry accepts, with the same result; anything else (a host of 31 bytes or
+// more, a sixth port digit, ...) returns false and goes the byte-wise way, which decides.
+bool decode_wide_peer_entry(std::string_view rest, peer_entry& entry, std::size_t& bytes) {
+  constexpr std::size_t window = 32;
+  if (rest.size() < window) return false;
+  std::uint32_t host_chars = 0;
+  std::uint32_t digits = 0;
+  std::uint32_t colons = 0;
+  for (unsigned half = 0; half < 2; ++half) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rest.data() + 16 * half));
+    const unsigned digit = in_range(v, '0', '9');
+    const unsigned alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    const unsigned host = digit | alpha | equal_to(v, '.') | equal_to(v, '-');
+    host_chars |= host << (16 * half);
+    digits |= digit << (16 * half);
+    colons |= equal_to(v, ':') << (16 * half);
+  }
+  const auto host = static_cast<unsigned>(std::countr_one(host_chars));
+  if (host == 0 || host > window - 2 || ((colons >> host) & 1u) == 0) return false;
+  const auto port_digits = static_cast<unsigned>(std::countr_one(digits >> (host + 1)));
+  const unsigned address = host + 1 + port_digits;
+  if (port_digits == 0 || port_digits > 5 || address >= window || ((colons >> address) & 1u) == 0) {
+    return false;
+  }
+  std::uint32_t port = 0;
+  for (unsigned k = host + 1; k < address; ++k) {
+    port = port * 10 + static_cast<std::uint32_t>(rest[k] - '0');
+  }
+  if (port == 0 || port > 65535) return false;
+  std::size_t i = address + 1;
+  peer_status status;
+  constexpr std::string_view online = "ONLINE:";
+  constexpr std::string_view offline = "OFFLINE:";
+  if (rest.substr(i, online.size()) == online) {
+    status = peer_status::online;
+    i += online.size();
+  } else if (rest.substr(i, offline.size()) == offline) {
+    status = peer_status::offline;
+    i += offline.size();
+  } else {
+    return false;
+  }
+  // As decode_common_peer_entry: at most 18 digits, so no overflow or limit check.
+  constexpr std::size_t max_digits = 18;
+  const std::size_t digits_start = i;
+  std::uint64_t clock = 0;
+  for (; i < rest.size() && rest[i] != ' '; ++i) {
+    const char c = rest[i];
+    if (c < '0' || c > '9' || i - digits_start == max_digits) return false;
+    clock = clock * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (i == digits_start) return false;
+  entry.address.assign(rest.data(), address);
+  entry.status = status;
+  entry.clock = clock;
+  entry.book_id = no_book_id;
+  bytes = i;
+  return true;
+}
+#else
+bool decode_wide_peer_entry(std::string_view, peer_entry&, std::size_t&) {
+  return false;
+}
+#endif
+
 bool decode_peer_list(field_cursor& fields, message_body& body, const failure& fail) {
   auto& list = reuse_body<peer_list_body>(body);
   list.by_id.clear();
@@ -323,7 +409,8 @@ bool decode_peer_list(field_cursor& fields, message_body& body, const failure& f
     }
     peer_entry& entry = next_slot(list.entries, used);
     std::size_t bytes = 0;
-    if (decode_common_peer_entry(rest, entry, bytes)) {
+    if (decode_wide_peer_entry(rest, entry, bytes) ||
+        decode_common_peer_entry(rest, entry, bytes)) {
       fields.advance(bytes);
     } else {
       std::string_view text;

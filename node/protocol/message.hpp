@@ -42,14 +42,15 @@ inline constexpr std::uint32_t no_book_id = 0xFFFFFFFFu;
 struct peer_entry {
   std::string address;  // `host:port`
   peer_status status = peer_status::offline;
-  // Not on the wire and not compared: the id the sending node's address book gave `address`
-  // (core/address_book.hpp), or no_book_id. The simulator, whose nodes share one book, keeps a
-  // PEER_LIST in flight as these ids (a few bytes per entry instead of ~25 characters of text)
-  // and writes the line from them when it is delivered; after decoding that line it gives each
-  // entry its id back, which the requester's book tries before hashing the address (a hint it
-  // checks: address_book::intern(address, hint)). It sits in the padding after `status`
-  // (the entry stays 48 bytes); the constructor keeps {address, status, clock} meaning what it
-  // says.
+  // Not on the wire and not compared: the id `address` has in the address book
+  // (core/address_book.hpp) of the node that built or receives the entry, or no_book_id. Only a
+  // transport that shares its nodes' book sets it on entries it delivers
+  // (transport::shares_address_book): the simulator keeps a PEER_LIST in flight as these ids (a
+  // few bytes per entry instead of ~25 characters of text), writes the line from them when it is
+  // delivered, and gives each decoded entry its id back, which the requester then uses instead
+  // of interning the address. Entries decoded anywhere else carry no_book_id. It sits in the
+  // padding after `status` (the entry stays 48 bytes); the constructor keeps {address, status,
+  // clock} meaning what it says.
   std::uint32_t book_id = no_book_id;
   std::uint64_t clock = 0;
 
@@ -77,16 +78,29 @@ struct hello_body {
 struct get_peers_body {
   friend bool operator==(const get_peers_body&, const get_peers_body&) = default;
 };
-// A PEER_LIST entry by the sender's address-book id instead of its text (16 bytes, no string):
+// A PEER_LIST entry by the sender's address-book id instead of its text (12 bytes, no string):
 // what a node builds for a transport that shares its address book (transport::shares_address_book,
-// the simulator's text codec), which writes the text from the book when the line is made.
-struct peer_ref {
+// the simulator's text codec), which writes the text from the book when the line is made. The
+// clock and status share one word, as in a peer table's record, so a reply is close to a copy of
+// the table.
+struct [[gnu::packed, gnu::aligned(4)]] peer_ref {
   std::uint32_t book_id = no_book_id;
-  peer_status status = peer_status::offline;
-  std::uint64_t clock = 0;
-  friend bool operator==(const peer_ref&, const peer_ref&) = default;
+  std::uint64_t clock_status = 0;  // clock << 1, | 1 when ONLINE (clocks stay below 2^63)
+
+  peer_ref() = default;
+  peer_ref(std::uint32_t id, peer_status status_, std::uint64_t clock_)
+      : book_id(id), clock_status(clock_ << 1 | (status_ == peer_status::online ? 1u : 0u)) {}
+  peer_status status() const {
+    return (clock_status & 1u) != 0 ? peer_status::online : peer_status::offline;
+  }
+  std::uint64_t clock() const {
+    return clock_status >> 1;
+  }
+  friend bool operator==(const peer_ref& a, const peer_ref& b) {
+    return a.book_id == b.book_id && a.clock_status == b.clock_status;
+  }
 };
-static_assert(sizeof(peer_ref) == 16);
+static_assert(sizeof(peer_ref) == 12);
 
 struct peer_list_body {
   std::vector<peer_entry> entries;  // the count on the wire is entries.size()

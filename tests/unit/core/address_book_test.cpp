@@ -16,20 +16,6 @@ TEST(AddressBook, InternsDenseIdsInFirstSeenOrder) {
   EXPECT_EQ(book.name(1), "127.0.0.1:9002");
 }
 
-TEST(AddressBook, AHintIsUsedOnlyWhenItNamesTheAddress) {
-  address_book book;
-  const peer_id a = book.intern("127.0.0.1:9001");
-  const peer_id b = book.intern("127.0.0.1:9002");
-  EXPECT_EQ(book.intern("127.0.0.1:9002", b), b);
-  EXPECT_EQ(book.intern("127.0.0.1:9002", a), b);        // a hint naming another address
-  EXPECT_EQ(book.intern("127.0.0.1:9001", no_peer), a);  // no hint
-  EXPECT_EQ(book.intern("127.0.0.1:9001", 7), a);        // past the book's end
-  EXPECT_EQ(book.size(), 2u);
-  EXPECT_EQ(book.intern("127.0.0.1:9003", a), 2u);  // new text: interned, whatever the hint
-  EXPECT_EQ(book.intern("127.0.0.1:900", a), 3u);   // a prefix of a's name is not a's name
-  EXPECT_EQ(book.size(), 4u);
-}
-
 TEST(AddressBook, NameSizesAndTheLongestNameFollowWhatWasInterned) {
   address_book book;
   EXPECT_EQ(book.longest_name(), 0u);

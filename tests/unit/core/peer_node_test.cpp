@@ -489,7 +489,7 @@ TEST(PeerNode, PeerListReplyByIdNamesWhatTheTextReplyLists) {
         ASSERT_FALSE(list.by_id.empty());
         // Named from the book, as the simulator names them.
         for (const peer_ref& e : list.by_id) {
-          list.entries.emplace_back(h.book.name(e.book_id), e.status, e.clock, e.book_id);
+          list.entries.emplace_back(h.book.name(e.book_id), e.status(), e.clock(), e.book_id);
         }
         list.by_id.clear();
       } else {

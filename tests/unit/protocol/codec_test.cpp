@@ -752,3 +752,65 @@ TEST(Codec, LineEndsAtTheFirstNulOrNewlineWhicheverComesFirst) {
 
 }  // namespace
 }  // namespace eachare
+
+namespace eachare {
+namespace {
+
+// An entry followed by at least 32 more bytes is decoded by classifying 32 bytes at once; the
+// last entry of a line, shorter than that, byte by byte. Both ways must accept and reject the
+// same entries with the same result, so every entry below is decoded both first (wide) and last
+// (byte-wise) in a two-entry list and the outcomes compared.
+TEST(Codec, PeerEntriesDecodeTheSameWhereverTheyStandInTheLine) {
+  const std::string host30(30, 'a');
+  const std::vector<std::string> entries = {
+      "10.0.19.136:5999:ONLINE:12345",
+      "a:1:OFFLINE:0",
+      "Host-Name.Example:65535:ONLINE:999999999999999999",  // 18-digit clock
+      "h:1:ONLINE:1234567890123456789",                     // 19 digits
+      "h:65536:ONLINE:1",
+      "h:0:ONLINE:1",
+      "h:00000:ONLINE:1",
+      "h:09000:ONLINE:1",
+      "h:123456:ONLINE:1",
+      host30 + ":9000:ONLINE:7",
+      host30 + "b:9000:ONLINE:7",  // 31 bytes of host: past the window
+      host30 + ":12345:OFFLINE:7",
+      "h_x:9000:ONLINE:1",
+      "h\xc3\xa9:9000:ONLINE:1",
+      ":9000:ONLINE:1",
+      "h::ONLINE:1",
+      "h:9000:online:1",
+      "h:9000:ONLINE:",
+      "h:9000:ONLINE:1x",
+      "h:9000:ONLINE:1:2",
+      "h:9000:OFFLINEX:1",
+      "h:9000",
+      "h@:9000:ONLINE:1",
+      "h[:9000:ONLINE:1",
+      "h`:9000:ONLINE:1",
+      "h{:9000:ONLINE:1",
+  };
+  const std::string other = "192.168.100.200:40000:OFFLINE:4242424242";
+  for (const std::string& e : entries) {
+    message first, last;
+    const decode_status a = decode("127.0.0.1:9001 3 PEER_LIST 2 " + e + " " + other, first);
+    const decode_status b = decode("127.0.0.1:9001 3 PEER_LIST 2 " + other + " " + e, last);
+    ASSERT_EQ(a.ok(), b.ok()) << e << ": " << a.detail << " / " << b.detail;
+    if (!a.ok()) continue;
+    const auto& x = std::get<peer_list_body>(first.body).entries;
+    const auto& y = std::get<peer_list_body>(last.body).entries;
+    ASSERT_EQ(x.size(), 2u);
+    ASSERT_EQ(y.size(), 2u);
+    EXPECT_EQ(x[0], y[1]) << e;
+    EXPECT_EQ(x[1], y[0]) << e;
+  }
+  // The ones that are valid decode to what they say.
+  message m;
+  ASSERT_TRUE(decode("o:1 3 PEER_LIST 2 10.0.19.136:5999:ONLINE:12345 " + other, m).ok());
+  const auto& got = std::get<peer_list_body>(m.body).entries;
+  EXPECT_EQ(got[0], (peer_entry{"10.0.19.136:5999", peer_status::online, 12345}));
+  EXPECT_EQ(got[1], (peer_entry{"192.168.100.200:40000", peer_status::offline, 4242424242}));
+}
+
+}  // namespace
+}  // namespace eachare
