@@ -722,8 +722,17 @@ void network::handle_request(std::uint32_t x) {
   current_message_id_ = exchanges_[x].id;
   // A node's lines always carry its own address as ORIGIN, so the sender's interned id saves the
   // receiver a hash lookup per delivery; an injected line has no sender and is interned.
-  std::optional<message> reply =
-      from == no_node ? node->on_message(*msg, line) : node->on_message(*msg, line, from_address);
+  // The reply goes into reply_spare_, whose buffers the next reply reuses (a large PEER_LIST's
+  // list was a heap block per request).
+  message* reply = nullptr;
+  if (from == no_node) {
+    if (std::optional<message> r = node->on_message(*msg, line)) {
+      reply_spare_ = std::move(*r);
+      reply = &reply_spare_;
+    }
+  } else if (node->on_message(*msg, line, from_address, reply_spare_)) {
+    reply = &reply_spare_;
+  }
   current_message_id_ = 0;
 
   exchange& e = exchanges_[x];  // the node may have sent meanwhile: exchanges_ may have grown

@@ -369,6 +369,7 @@ class network final : private event_handler {
   std::uint32_t decode_ahead_entries_ = default_decode_ahead_entries;
   std::string pack_scratch_;  // pack_peer_list's buffer, sized for the widest reply so far
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
+  message reply_spare_;       // a node's reply while it is sent (peer_node::on_message)
   std::uint64_t current_message_id_ = 0;
   network_counters counters_;
   peer_list_counters peer_lists_;

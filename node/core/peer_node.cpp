@@ -358,25 +358,35 @@ struct peer_node::impl {
   // ------------------------------------------------------------------------------------------
   // Inbound requests.
 
-  std::optional<message> on_message(const message& msg, std::string_view line, peer_id from) {
+  bool on_message(const message& msg, std::string_view line, peer_id from, message& out) {
     assert(from < n.book_.size() && n.book_.name(from) == msg.origin);
     receive(from, msg, line, /*is_request=*/true);
+    std::optional<message> reply;
     switch (msg.type()) {
       case message_type::get_peers:
-        return reply_peer_list(from);
+        reply_peer_list(from, out);
+        return true;
       case message_type::ls:
-        return reply_ls_list(from);
+        reply = reply_ls_list(from);
+        break;
       case message_type::dl:
-        return reply_file(from, std::get<dl_body>(msg.body));
+        reply = reply_file(from, std::get<dl_body>(msg.body));
+        break;
       default:
-        return std::nullopt;
+        break;
     }
+    if (!reply) return false;
+    out = std::move(*reply);
+    return true;
   }
 
-  std::optional<message> reply_peer_list(peer_id requester) {
-    message reply;
+  // Into `reply`, whose PEER_LIST buffers (if it holds one) are reused.
+  void reply_peer_list(peer_id requester, message& reply) {
     reply.origin = n.config_.self;
-    auto& list = reply.body.emplace<peer_list_body>();
+    auto* reused = std::get_if<peer_list_body>(&reply.body);
+    auto& list = reused != nullptr ? *reused : reply.body.emplace<peer_list_body>();
+    list.entries.clear();
+    list.by_id.clear();
     // By id when the transport writes the line from our own book: no string per entry (a
     // discovery builds hundreds of millions of entries).
     const bool by_id = n.net_.shares_address_book();
@@ -428,7 +438,6 @@ struct peer_node::impl {
                         std::to_string(limits::max_peer_list_bytes) + " bytes");
     }
     stamp(requester, reply);
-    return reply;
   }
 
   std::optional<message> reply_ls_list(peer_id requester) {
@@ -955,12 +964,19 @@ void peer_node::on_command(const command& cmd) {
 }
 
 std::optional<message> peer_node::on_message(const message& msg, std::string_view line) {
-  return impl_->on_message(msg, line, book_.intern(msg.origin));
+  return on_message(msg, line, book_.intern(msg.origin));
 }
 
 std::optional<message> peer_node::on_message(const message& msg, std::string_view line,
                                              peer_id origin) {
-  return impl_->on_message(msg, line, origin);
+  std::optional<message> reply(std::in_place);
+  if (!impl_->on_message(msg, line, origin, *reply)) reply.reset();
+  return reply;
+}
+
+bool peer_node::on_message(const message& msg, std::string_view line, peer_id origin,
+                           message& reply) {
+  return impl_->on_message(msg, line, origin, reply);
 }
 
 void peer_node::on_bad_input(std::string_view what) {

@@ -78,6 +78,11 @@ class peer_node {
   // The same, for a caller that already knows the origin's interned id (the simulator knows its
   // sender): saves hashing the address on every delivery. `origin` must be the id of msg.origin.
   std::optional<message> on_message(const message& msg, std::string_view line, peer_id origin);
+  // The same, writing the reply into `reply` and returning whether there is one: a transport
+  // that keeps one reply message from request to request (the simulator) lets a PEER_LIST reuse
+  // the last one's list instead of allocating its own. `reply` is overwritten when there is a
+  // reply and left alone otherwise.
+  bool on_message(const message& msg, std::string_view line, peer_id origin, message& reply);
 
   // Transport-level bad input (malformed line, over-long line, stalled client): one warning,
   // no state change.

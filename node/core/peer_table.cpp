@@ -114,6 +114,8 @@ peer_record& peer_table::add(peer_id p, peer_status status, std::uint64_t clock)
   }
   records_.push_back(peer_record{p, status, stored(clock) & limits::max_clock});
   index_last();
+  // The caller's event and the simulator's bookkeeping look the new peer up next.
+  last_found_ = static_cast<std::uint32_t>(records_.size() - 1);
   if (status == peer_status::online) ++online_;
   return records_.back();
 }
@@ -173,8 +175,9 @@ bool peer_table::add_if_absent(peer_id p, peer_status status, std::uint64_t cloc
   return true;
 }
 
-const peer_record* peer_table::find(peer_id p) const {
-  const std::uint32_t at = position_of(p);
+const peer_record* peer_table::find_elsewhere(peer_id p) const {
+  const std::uint32_t at = locate(p);
+  if (at != no_position) last_found_ = at;
   return at == no_position ? nullptr : &records_[at];
 }
 

@@ -52,7 +52,14 @@ class peer_table {
   // True when added.
   bool add_if_absent(peer_id p, peer_status status = peer_status::offline, std::uint64_t clock = 0);
 
-  const peer_record* find(peer_id p) const;
+  // Inline for the common case, the peer looked up last (an update, then its event's record,
+  // then the simulator's bookkeeping: three lookups of one peer in a row).
+  const peer_record* find(peer_id p) const {
+    if (last_found_ < records_.size() && records_[last_found_].id == p) {
+      return &records_[last_found_];
+    }
+    return find_elsewhere(p);
+  }
   // Insertion order (the order option 1 lists them in).
   const std::vector<peer_record>& records() const { return records_; }
   std::size_t size() const { return records_.size(); }
@@ -76,9 +83,10 @@ class peer_table {
   static constexpr std::size_t direct_enter_span = 2;  // enter when span <= 2 n
   static constexpr std::size_t direct_leave_span = 4;  // leave when span > 4 n
 
-  std::uint32_t position_of(peer_id p) const;  // no_position when absent
-  std::uint32_t locate(peer_id p) const;       // position_of without the last-found shortcut
-  void index_last();                           // indexes records_.back()
+  const peer_record* find_elsewhere(peer_id p) const;  // find() past the last-found shortcut
+  std::uint32_t position_of(peer_id p) const;          // no_position when absent
+  std::uint32_t locate(peer_id p) const;  // position_of without the last-found shortcut
+  void index_last();                      // indexes records_.back()
   void rebuild_hashed(std::size_t size);
   void rebuild_direct(std::size_t size);
   static std::size_t slots_for(std::size_t n);

@@ -506,6 +506,46 @@ TEST(PeerNode, PeerListReplyByIdNamesWhatTheTextReplyLists) {
   }
 }
 
+// The overload that writes into the caller's message: a reply there from before (another type,
+// or a longer list) never leaks into the new one, and a request without a reply leaves it alone.
+TEST(PeerNode, ReplyWrittenIntoAKeptMessageIsTheReplyOnMessageReturns) {
+  for (const bool by_id : {false, true}) {
+    harness h;
+    h.net.shares_book = by_id;
+    for (int i = 0; i < 6; ++i) h.hello_from("10.0.0." + std::to_string(i) + ":9000", 1);
+    message kept;
+    kept.origin = "stale:1";
+    kept.clock = 999;
+    kept.body = file_body{"f", 1, 0, "xyz"};
+    ASSERT_TRUE(h.node->on_message(make_msg(p2, 5, get_peers_body{}), "", h.id(p2), kept));
+    auto first = h.node->on_message(make_msg(p3, 6, get_peers_body{}), "", h.id(p3));
+    ASSERT_TRUE(first.has_value());
+    // A PEER_LIST of the 6 peers and the other neighbour, like the one returned, with our
+    // ORIGIN and a fresh clock.
+    ASSERT_EQ(kept.type(), message_type::peer_list);
+    EXPECT_EQ(std::get<peer_list_body>(kept.body).size(), 7u);
+    EXPECT_EQ(std::get<peer_list_body>(first->body).size(), 7u);
+    EXPECT_EQ(kept.origin, first->origin);
+    EXPECT_LT(kept.clock, first->clock);
+    EXPECT_NE(kept.clock, 999u);
+    // Again into the same message, after a BYE made one peer OFFLINE: the list is rebuilt.
+    h.node->on_message(make_msg("10.0.0.0:9000", 7, bye_body{}), "");
+    ASSERT_TRUE(h.node->on_message(make_msg(p2, 8, get_peers_body{}), "", h.id(p2), kept));
+    const auto again = h.node->on_message(make_msg(p2, 9, get_peers_body{}), "", h.id(p2));
+    ASSERT_TRUE(again.has_value());
+    const auto& a = std::get<peer_list_body>(kept.body);
+    const auto& b = std::get<peer_list_body>(again->body);
+    EXPECT_EQ(a.entries, b.entries);
+    EXPECT_EQ(a.by_id, b.by_id);
+    EXPECT_EQ(a.size(), b.size());
+    EXPECT_EQ(by_id, !a.by_id.empty());
+    // No reply: `kept` is left as it was.
+    const message before = kept;
+    EXPECT_FALSE(h.node->on_message(make_msg(p3, 10, hello_body{}), "", h.id(p3), kept));
+    EXPECT_EQ(kept, before);
+  }
+}
+
 TEST(PeerNode, GetPeersAsksOnlyTheSnapshotTakenAtTheStart) {
   harness h;
   h.command(cmd_get_peers{});
