@@ -3,7 +3,8 @@
 // line encode() would have written and that line's decoded message (decode_packed_reply), at
 // delivery or ahead of it on a reply_decoder (sim/reply_decoder.hpp).
 //
-// Threading rule: pack_peer_list runs on the simulation thread (it reads the address book).
+// Threading rule: pack_peer_list and with_names run on the simulation thread (they read the
+// address book).
 // name_snapshot is built there too; once built, it and decode_packed_reply may be used from any
 // thread, because they read only the book's name chunks (address_book::chunk), which never
 // move, and only names interned before the snapshot's bytes were packed.
@@ -39,8 +40,7 @@ class name_snapshot {
 // Packs `reply` (from the node at `origin`, whose book name is the reply's ORIGIN) into `out`
 // when it is a PEER_LIST built by id (peer_list_body::by_id, ids of `book`) or whose every entry
 // carries its id in `book`; false otherwise (send it as text, after with_names). `scratch` is a
-// buffer kept between calls. `bytes` gets the line's size with its
-// '\n', as if encoded.
+// buffer kept between calls. `bytes` gets the line's size with its '\n', as if encoded.
 bool pack_peer_list(const message& reply, peer_id origin, const address_book& book,
                     std::string& scratch, std::string& out, std::size_t& bytes);
 

@@ -107,7 +107,8 @@ struct peer_list_body {
   // Instead of `entries` (one of the two is empty): the same list by book id, in order. Only a
   // transport that shares the sender's book sees it; it makes `entries` from the book before any
   // encoder, decoder side or observer outside it needs them (sim/packed_peer_list.hpp:
-  // with_names). encode() refuses it (asserts): the codec has no book.
+  // with_names). encode() refuses it (asserts): the codec has no book. A list compares equal
+  // only to one in the same form.
   std::vector<peer_ref> by_id{};
   std::size_t size() const { return entries.empty() ? by_id.size() : entries.size(); }
   friend bool operator==(const peer_list_body&, const peer_list_body&) = default;
