@@ -7,7 +7,7 @@
 // table's slack stays under 25 %. The id -> position index is absent while the table is small
 // (up to 8 entries, found by scanning the records: a ring peer's table), an open-addressing
 // table of 8-byte slots kept at most half full (16-32 bytes per entry, one cache line per
-// lookup) or, once the table is dense, a plain array by id (4-8 bytes per entry); a node-based
+// lookup) or, once the table is dense, a plain array by id (4-24 bytes per entry); a node-based
 // map cost ~40 bytes and a pointer chase per entry, which made the lookup a third of a gossip
 // round's time.
 #pragma once
@@ -74,14 +74,16 @@ class peer_table {
   static constexpr std::uint32_t no_position = 0xFFFFFFFFu;
   // Up to this many entries there is no index: a lookup scans the records (at most 96 bytes).
   static constexpr std::size_t scan_max_entries = 8;
-  // A dense table (its ids cover at least half of [0, max id]) is indexed by a plain array of
-  // positions: 4 bytes per id, one load, no probing. Full discovery makes every table dense, and
-  // then the array is a quarter of the hash slots' size. Sparse tables (a ring peer among
-  // 100,000 ids) keep the hash slots. Back to slots if the ids go below a quarter dense.
+  // A dense table (its ids cover at least a quarter of [0, max id]) is indexed by a plain array
+  // of positions: 4 bytes per id, one load, no probing. On entering, the array (4 span bytes, at
+  // most 16 n) is no larger than the hash slots (8 bytes each, 2 n to 4 n of them: 16 n to 32 n
+  // bytes). A table a quarter to half discovered thus stops probing, which cut the table update
+  // of a 5,000-peer discovery by ~17 % (docs/benchmarks.md §9h). Sparse tables (a ring peer
+  // among 100,000 ids) keep the hash slots. Back to slots below a sixth dense.
   // span = max id + 1, n = entries.
   static constexpr std::size_t direct_min_entries = 64;
-  static constexpr std::size_t direct_enter_span = 2;  // enter when span <= 2 n
-  static constexpr std::size_t direct_leave_span = 4;  // leave when span > 4 n
+  static constexpr std::size_t direct_enter_span = 4;  // enter when span <= 4 n
+  static constexpr std::size_t direct_leave_span = 6;  // leave when span > 6 n
 
   const peer_record* find_elsewhere(peer_id p) const;  // find() past the last-found shortcut
   std::uint32_t position_of(peer_id p) const;          // no_position when absent

@@ -203,10 +203,10 @@ TEST(PeerTable, FindsEveryPeerWhileIdsGoDenseThenSparseAgain) {
   }
   check("dense");
   EXPECT_FALSE(t.add_if_absent(300));
-  ASSERT_TRUE(t.add_if_absent(1000));  // still within 4x: the array grows
+  ASSERT_TRUE(t.add_if_absent(1000));  // still within 6x: the array grows
   added.push_back(1000);
   check("dense, grown");
-  ASSERT_TRUE(t.add_if_absent(100000));  // far beyond 4x: back to hash slots
+  ASSERT_TRUE(t.add_if_absent(100000));  // far beyond 6x: back to hash slots
   added.push_back(100000);
   check("sparse again");
   EXPECT_EQ(t.size(), added.size());
