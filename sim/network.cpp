@@ -764,7 +764,7 @@ void network::handle_request(std::uint32_t x) {
     t.sender_clock = reply->clock;
     t.clock = reply->clock;
     if (trace_.wants_lines()) {
-      if (book_ != nullptr) with_names(*reply, *book_);
+      with_text(*reply);
       wire_scratch_.clear();
       encode_to(*reply, wire_scratch_);
       t.line = wire_scratch_;
@@ -779,12 +779,12 @@ void network::handle_request(std::uint32_t x) {
         pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, bytes)) {
       rt->packed = true;
     } else {
-      if (book_ != nullptr) with_names(*reply, *book_);
+      with_text(*reply);
       encode_to(*reply, rt->line);
       bytes = rt->line.size() + 1;
     }
   } else {
-    if (book_ != nullptr) with_names(*reply, *book_);
+    with_text(*reply);
     bytes = estimated_bytes(*reply);
     structured_of(body_index).reply = std::move(*reply);
   }
@@ -872,6 +872,10 @@ void network::handle_reply(std::uint32_t x) {
   finish(x, {}, &reply, line);
 }
 
+void network::with_text(message& reply) const {
+  if (book_ != nullptr) with_names(reply, *book_);
+}
+
 void network::count_peer_list(const message& reply) {
   if (const auto* list = std::get_if<peer_list_body>(&reply.body)) {
     ++peer_lists_.replies;
@@ -903,8 +907,8 @@ void network::finish(std::uint32_t x, std::error_code ec, message* reply, std::s
   }
   if (!done) return;
   current_message_id_ = id;
-  // No local std::optional<message>: GCC clears a default-constructed one whole (136 bytes, with
-  // `rep stosq`) before a HELLO's completion, which has no reply.
+  // An optional only when there is a reply: GCC clears a default-constructed one whole (136
+  // bytes, with `rep stosq`) before a HELLO's completion, which has none.
   if (reply != nullptr) {
     std::optional<message> handed(std::move(*reply));
     done(ec, std::move(handed), line);

@@ -298,6 +298,9 @@ class network final : private event_handler {
   void handle_request(std::uint32_t x);
   void handle_reply(std::uint32_t x);
   void count_peer_list(const message& reply);
+  // A reply built by id given its entries' text (sim::with_names), where text is needed: a trace
+  // line, the unpacked text path, the structured codec.
+  void with_text(message& reply) const;
   // `line`: the reply's text, handed to the requester with it.
   void finish(std::uint32_t x, std::error_code ec, message* reply, std::string_view line = {});
   // The book's names for packed replies: refreshed when the book has grown a chunk.

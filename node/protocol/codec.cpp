@@ -272,13 +272,11 @@ bool decode_peer_entry(std::string_view text, std::size_t index, peer_entry& ent
   return true;
 }
 
-// The common entry in one forward pass over the rest of the line: `host:port:ONLINE:clock` or
-// `...:OFFLINE:...` with a clock of at most 18 digits, ended by a space or the line's end. True
-// with the entry's length in `bytes`; false for anything else — decode_peer_entry then decides,
-// and its messages name the problem. (PEER_LIST lines are most of what a discovery decodes.)
-bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::size_t& bytes) {
-  const std::size_t address = address_prefix_before_colon(rest);
-  if (address == 0) return false;
+// The rest of a common entry once its `host:port` (the first `address` bytes of `rest`, valid,
+// followed by ':') is known: `ONLINE:` or `OFFLINE:`, then a clock of at most 18 digits ended by a
+// space or the line's end. True with the entry filled and its length in `bytes`.
+bool decode_common_entry_after(std::string_view rest, std::size_t address, peer_entry& entry,
+                               std::size_t& bytes) {
   std::size_t i = address + 1;
   peer_status status;
   constexpr std::string_view online = "ONLINE:";
@@ -308,6 +306,15 @@ bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::siz
   entry.book_id = no_book_id;
   bytes = i;
   return true;
+}
+
+// The common entry in one forward pass over the rest of the line: `host:port:ONLINE:clock` or
+// `...:OFFLINE:...` with a clock of at most 18 digits, ended by a space or the line's end. True
+// with the entry's length in `bytes`; false for anything else — decode_peer_entry then decides,
+// and its messages name the problem. (PEER_LIST lines are most of what a discovery decodes.)
+bool decode_common_peer_entry(std::string_view rest, peer_entry& entry, std::size_t& bytes) {
+  const std::size_t address = address_prefix_before_colon(rest);
+  return address != 0 && decode_common_entry_after(rest, address, entry, bytes);
 }
 
 #if defined(__SSE2__)
@@ -355,35 +362,7 @@ bool decode_wide_peer_entry(std::string_view rest, peer_entry& entry, std::size_
     port = port * 10 + static_cast<std::uint32_t>(rest[k] - '0');
   }
   if (port == 0 || port > 65535) return false;
-  std::size_t i = address + 1;
-  peer_status status;
-  constexpr std::string_view online = "ONLINE:";
-  constexpr std::string_view offline = "OFFLINE:";
-  if (rest.substr(i, online.size()) == online) {
-    status = peer_status::online;
-    i += online.size();
-  } else if (rest.substr(i, offline.size()) == offline) {
-    status = peer_status::offline;
-    i += offline.size();
-  } else {
-    return false;
-  }
-  // As decode_common_peer_entry: at most 18 digits, so no overflow or limit check.
-  constexpr std::size_t max_digits = 18;
-  const std::size_t digits_start = i;
-  std::uint64_t clock = 0;
-  for (; i < rest.size() && rest[i] != ' '; ++i) {
-    const char c = rest[i];
-    if (c < '0' || c > '9' || i - digits_start == max_digits) return false;
-    clock = clock * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (i == digits_start) return false;
-  entry.address.assign(rest.data(), address);
-  entry.status = status;
-  entry.clock = clock;
-  entry.book_id = no_book_id;
-  bytes = i;
-  return true;
+  return decode_common_entry_after(rest, address, entry, bytes);
 }
 #else
 bool decode_wide_peer_entry(std::string_view, peer_entry&, std::size_t&) {

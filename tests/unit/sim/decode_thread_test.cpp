@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/rng.hpp"
@@ -135,27 +137,40 @@ void start_ring(world& w, node_id n) {
   for (node_id i = 0; i < n; ++i) w.start(i);
 }
 
+// The worlds below: `seed`, exponential delays, replies of `ahead` entries or more handed to
+// `decoder` (none: made whole at delivery).
+world_config ring_config(std::uint64_t seed, std::shared_ptr<reply_decoder> decoder,
+                         std::uint32_t ahead) {
+  world_config c;
+  c.seed = seed;
+  c.network.defaults.delay = delay_distribution::exponential(1, 10);
+  c.decoder = std::move(decoder);
+  c.decode_ahead_entries = ahead;
+  return c;
+}
+
+// Every peer of the ring asks 4 of its table for their lists.
+void ask_everyone(world& w, node_id n) {
+  for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+}
+
 // A discovery on a 40-peer ring, with every reply of 8 entries or more handed to the decoder,
 // runs event for event the same with replies made whole on the helper: on a clean network, and on
 // one that drops, duplicates and delays lines past the requester's timeout while peers crash and
 // come back (replies that are never taken, late and duplicate ones).
 TEST(DecodeThread, AWorldRunsTheSameWithItAsWithout) {
   auto run = [](std::shared_ptr<reply_decoder> decoder, bool faults) {
-    world_config c;
-    c.seed = 7;
-    c.network.defaults.delay = delay_distribution::exponential(1, 10);
+    world_config c = ring_config(7, std::move(decoder), 8);
     if (faults) {
       c.network.defaults.drop_probability = 0.02;
       c.network.defaults.duplicate_probability = 0.05;
       c.network.defaults.timeout_ms = 30;
     }
-    c.decoder = std::move(decoder);
-    c.decode_ahead_entries = 8;
     world w(c);
     constexpr node_id n = 40;
     start_ring(w, n);
     for (int round = 0; round < 10; ++round) {
-      for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+      ask_everyone(w, n);
       if (faults && round >= 6) {
         // Crash a few peers while their requests and replies are in flight, restart others.
         w.run_until(w.now() + std::chrono::milliseconds(4));
@@ -188,19 +203,14 @@ TEST(DecodeThread, AWorldRunsTheSameWithItAsWithout) {
 TEST(DecodeThread, AWorldEndingWithRepliesInFlightGivesTheirJobsBack) {
   auto helper = std::make_shared<decode_thread>(2);
   {
-    world_config c;
-    c.seed = 3;
-    c.network.defaults.delay = delay_distribution::exponential(1, 10);
-    c.decoder = helper;
-    c.decode_ahead_entries = 2;
-    world w(c);
+    world w(ring_config(3, helper, 2));
     constexpr node_id n = 40;
     start_ring(w, n);
     for (int round = 0; round < 4; ++round) {
-      for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+      ask_everyone(w, n);
       w.run_until(w.now() + std::chrono::seconds(5));
     }
-    for (node_id i = 0; i < n; ++i) w.command(i, cmd_get_peers{4});
+    ask_everyone(w, n);
     w.run_until(w.now() + std::chrono::milliseconds(12));  // replies sent, most not delivered
     EXPECT_GT(helper->stats().submitted, helper->stats().released);
   }
