@@ -120,16 +120,16 @@ void decode_packed_reply(std::string_view packed, const name_snapshot& names, de
   const auto origin = get_word<std::uint32_t>(p);
   const auto clock = get_word<std::uint64_t>(p);
   const auto count = get_word<std::uint32_t>(p);
-  std::string& line = out.line;
-  line.clear();
-  line.reserve(line_bytes);
-  append_peer_list_header(line, names.name(origin), clock, count);
+  out.header.clear();
+  append_peer_list_header(out.header, names.name(origin), clock, count);
   // The line's length was counted when it was packed: one resize, then every entry is written in
-  // place (a resize per entry was a third of this work).
-  const std::size_t header = line.size();
+  // place (a resize per entry was a third of this work). The line is not cleared first: a resize
+  // fills only what it adds, and the bytes it keeps are overwritten anyway.
+  std::string& line = out.line;
   line.resize(line_bytes);
+  std::memcpy(line.data(), out.header.data(), out.header.size());
   out.ids.resize(count);
-  char* w = line.data() + header;
+  char* w = line.data() + out.header.size();
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto id = static_cast<peer_id>(get_varint(p));
     out.ids[i] = id;

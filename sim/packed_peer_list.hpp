@@ -58,12 +58,14 @@ struct decoded_reply {
   message msg;       // valid when status.ok()
   decode_status status;
   std::vector<peer_id> ids;  // scratch: the entries' book ids in line order
+  std::string header;        // scratch: the line's header, written before the line's size is set
 };
 
 // Writes the line (codec's append_peer_list_header / write_peer_entry), decodes it with
 // eachare::decode like any line, and gives each decoded entry its book id back
 // (peer_entry::book_id, which the requester uses as its own). Pure: the same bytes give the same
-// result on any thread. `out.msg` is overwritten; `out.line` and `out.ids` keep their capacity.
+// result on any thread. `out.msg` is overwritten; `out.line`, `out.ids` and
+// `out.header` keep their capacity.
 void decode_packed_reply(std::string_view packed, const name_snapshot& names, decoded_reply& out);
 
 }  // namespace eachare::sim

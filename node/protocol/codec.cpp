@@ -50,6 +50,52 @@ void append_quoted(std::string& out, std::string_view value) {
   out.push_back('\'');
 }
 
+// Copies n bytes with fixed-size moves when n is small: an address is 9-21 bytes and a status word
+// 6 or 7, and a libc memcpy call per piece was a tenth of writing a PEER_LIST line. Two
+// overlapping moves cover [0, n) without reading or writing past it.
+inline char* copy_short(char* w, const char* src, std::size_t n) {
+  if (n >= 16 && n <= 32) {
+    std::memcpy(w, src, 16);
+    std::memcpy(w + n - 16, src + n - 16, 16);
+  } else if (n >= 8 && n < 16) {
+    std::memcpy(w, src, 8);
+    std::memcpy(w + n - 8, src + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(w, src, 4);
+    std::memcpy(w + n - 4, src + n - 4, 4);
+  } else {
+    std::memcpy(w, src, n);
+  }
+  return w + n;
+}
+
+// `s` = the n bytes at src. An entry decoded into a reused list mostly gets an address as long as
+// the one it held (a discovery's addresses differ in a digit or two): then a fixed-size copy
+// into the string's own bytes, not assign()'s checks and libc memcpy call.
+inline void assign_short(std::string& s, const char* src, std::size_t n) {
+  if (s.size() == n && n <= 32) {
+    copy_short(s.data(), src, n);
+  } else {
+    s.assign(src, n);
+  }
+}
+
+// The value of the n (1-8) decimal digits at p, all known to be digits, with 8 bytes readable
+// from p: eight bytes at once instead of a multiply and a branch per digit. After '0' is taken
+// from every byte, the bytes past the digits are shifted out (a borrow among them never reaches
+// the digits below them), leaving the digits at the top behind leading zeros; then pairs, fours
+// and the two halves are combined with one multiply each.
+inline std::uint64_t digits_value(const char* p, unsigned n) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  v -= 0x3030303030303030ull;
+  v <<= 8 * (8 - n);
+  v = v * 10 + (v >> 8);  // byte 2k: the two-digit value of digits 2k, 2k + 1
+  v = ((v & 0x00FF00FF00FF00FFull) * (1 + (100ull << 16))) >> 16;  // 16-bit lanes 0 and 2: fours
+  v = ((v & 0x0000FFFF0000FFFFull) * (1 + (10000ull << 32))) >> 32;
+  return v;
+}
+
 void append_number(std::string& out, std::uint64_t value) {
   char buffer[std::numeric_limits<std::uint64_t>::digits10 + 2];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
@@ -300,7 +346,7 @@ bool decode_common_entry_after(std::string_view rest, std::size_t address, peer_
     clock = clock * 10 + static_cast<std::uint64_t>(c - '0');
   }
   if (i == digits_start) return false;
-  entry.address.assign(rest.data(), address);
+  assign_short(entry.address, rest.data(), address);
   entry.status = status;
   entry.clock = clock;
   entry.book_id = no_book_id;
@@ -330,11 +376,25 @@ unsigned equal_to(__m128i v, char c) {
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
 }
 
+static_assert(std::endian::native == std::endian::little, "digits_value and the words below");
+
+// The first bytes of `text` as a little-endian word, for comparing 8 bytes of a line at once.
+constexpr std::uint64_t word_of(std::string_view text) {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < text.size() && i < 8; ++i) {
+    w |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
+  }
+  return w;
+}
+constexpr std::uint64_t online_word = word_of("ONLINE:");    // 7 bytes; the 8th is masked off
+constexpr std::uint64_t offline_word = word_of("OFFLINE:");  // all 8
+
 // decode_common_peer_entry for an entry that starts a rest of at least 32 bytes, its address
-// found by classifying those 32 bytes at once (host characters, digits, ':') instead of a byte
-// at a time: the scan was a fifth of a large discovery's decoding. It accepts only what
-// decode_common_peer_entry accepts, with the same result; anything else (a host of 31 bytes or
-// more, a sixth port digit, ...) returns false and goes the byte-wise way, which decides.
+// (and, when the entry ends inside them, its status and clock) found by classifying those 32
+// bytes at once (host characters, digits, ':') instead of a byte at a time: the scan was a fifth
+// of a large discovery's decoding. It accepts only what decode_common_peer_entry accepts, with
+// the same result; anything else (a host of 31 bytes or more, a sixth port digit, ...) returns
+// false and goes the byte-wise way, which decides.
 bool decode_wide_peer_entry(std::string_view rest, peer_entry& entry, std::size_t& bytes) {
   constexpr std::size_t window = 32;
   if (rest.size() < window) return false;
@@ -357,11 +417,43 @@ bool decode_wide_peer_entry(std::string_view rest, peer_entry& entry, std::size_
   if (port_digits == 0 || port_digits > 5 || address >= window || ((colons >> address) & 1u) == 0) {
     return false;
   }
-  std::uint32_t port = 0;
-  for (unsigned k = host + 1; k < address; ++k) {
-    port = port * 10 + static_cast<std::uint32_t>(rest[k] - '0');
+  std::uint64_t port = 0;
+  if (host + 1 + 8 <= window) {
+    port = digits_value(rest.data() + host + 1, port_digits);
+  } else {
+    for (unsigned k = host + 1; k < address; ++k) {
+      port = port * 10 + static_cast<std::uint64_t>(rest[k] - '0');
+    }
   }
   if (port == 0 || port > 65535) return false;
+  // The status and the clock too when the entry ends inside the window (a discovery's entries
+  // are ~30 bytes): one 8-byte compare for the status, the clock's digits counted from the same
+  // mask and read eight at a time. Otherwise the byte-wise rest decides.
+  const unsigned status_at = address + 1;
+  if (status_at + 8 <= window) {
+    std::uint64_t word;
+    std::memcpy(&word, rest.data() + status_at, 8);
+    peer_status status = peer_status::online;
+    unsigned clock_at = status_at + 7;
+    if ((word & 0x00FFFFFFFFFFFFFFull) != online_word) {
+      if (word != offline_word) return false;
+      status = peer_status::offline;
+      clock_at = status_at + 8;
+    }
+    if (clock_at < window) {
+      const auto clock_digits = static_cast<unsigned>(std::countr_one(digits >> clock_at));
+      const unsigned end = clock_at + clock_digits;
+      if (clock_digits != 0 && clock_digits <= 8 && end < window && rest[end] == ' ' &&
+          clock_at + 8 <= rest.size()) {
+        assign_short(entry.address, rest.data(), address);
+        entry.status = status;
+        entry.clock = digits_value(rest.data() + clock_at, clock_digits);
+        entry.book_id = no_book_id;
+        bytes = end;
+        return true;
+      }
+    }
+  }
   return decode_common_entry_after(rest, address, entry, bytes);
 }
 #else
@@ -799,29 +891,6 @@ void append_peer_list_header(std::string& out, std::string_view origin, std::uin
   out.push_back(' ');
   append_number(out, entries);
 }
-
-namespace {
-
-// Copies n bytes with fixed-size moves when n is small: an address is 9-21 bytes and a status word
-// 6 or 7, and a libc memcpy call per piece was a tenth of writing a PEER_LIST line. Two
-// overlapping moves cover [0, n) without reading or writing past it.
-inline char* copy_short(char* w, const char* src, std::size_t n) {
-  if (n >= 16 && n <= 32) {
-    std::memcpy(w, src, 16);
-    std::memcpy(w + n - 16, src + n - 16, 16);
-  } else if (n >= 8 && n < 16) {
-    std::memcpy(w, src, 8);
-    std::memcpy(w + n - 8, src + n - 8, 8);
-  } else if (n >= 4 && n < 8) {
-    std::memcpy(w, src, 4);
-    std::memcpy(w + n - 4, src + n - 4, 4);
-  } else {
-    std::memcpy(w, src, n);
-  }
-  return w + n;
-}
-
-}  // namespace
 
 char* write_peer_entry(char* w, std::string_view address, peer_status status, std::uint64_t clock) {
   assert(is_valid_peer_address(address));

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -76,8 +77,8 @@ class decode_thread final : public reply_decoder {
   std::vector<ticket> free_slots_;
   std::vector<queued> queue_;  // a min-heap on (due_ns, order), with stale entries
   std::vector<std::unique_ptr<decoded_reply>> outputs_;  // every output ever made
-  std::vector<decoded_reply*> spare_;
-  std::size_t ready_ = 0;  // done and not yet taken or released
+  std::deque<decoded_reply*> spare_;                     // released results, reused oldest first
+  std::size_t ready_ = 0;                                // done and not yet taken or released
   std::uint64_t next_order_ = 0;
   bool stop_ = false;
   bool helper_waiting_ = false;  // on work_; the simulation thread wakes it only then

@@ -812,5 +812,37 @@ TEST(Codec, PeerEntriesDecodeTheSameWhereverTheyStandInTheLine) {
   EXPECT_EQ(got[1], (peer_entry{"192.168.100.200:40000", peer_status::offline, 4242424242}));
 }
 
+TEST(Codec, PeerEntryClocksOfEveryWidthDecodeToTheirValueWhereverTheyStand) {
+  // Clocks of 1 to 18 digits (the 32-byte path reads up to 8 at once, then goes byte-wise), with
+  // leading zeros, behind addresses short and long enough to end the entry inside the 32 bytes
+  // or past them; the same entry decoded ahead of a long one and at the line's end.
+  const std::string other = "192.168.100.200:40000:OFFLINE:4242424242";
+  // 10.0.0.1:1024 then 10.0.0.2:1025: the reused entry's address is overwritten in place by
+  // another of the same length.
+  const std::vector<std::string> addresses = {"h:1", "10.0.0.1:1024", "10.0.0.2:1025",
+                                              "10.0.19.136:59999", "host-name.example.org:9000"};
+  message first, last;  // reused across the loop, as the simulator reuses its decoded replies
+  for (const std::string& address : addresses) {
+    for (const char* status : {"ONLINE", "OFFLINE"}) {
+      std::uint64_t value = 0;
+      std::string digits;
+      for (int width = 1; width <= 18; ++width) {
+        const char d = static_cast<char>('0' + (width * 7) % 10);
+        digits.push_back(d);
+        value = value * 10 + static_cast<std::uint64_t>(d - '0');
+        for (const std::string& clock : {digits, "000" + digits}) {
+          const std::string e = address + ":" + status + ":" + clock;
+          ASSERT_TRUE(decode("o:1 3 PEER_LIST 2 " + e + " " + other, first).ok()) << e;
+          ASSERT_TRUE(decode("o:1 3 PEER_LIST 2 " + other + " " + e, last).ok()) << e;
+          const peer_entry want{
+              address, status[1] == 'N' ? peer_status::online : peer_status::offline, value};
+          EXPECT_EQ(std::get<peer_list_body>(first.body).entries.at(0), want) << e;
+          EXPECT_EQ(std::get<peer_list_body>(last.body).entries.at(1), want) << e;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace eachare
