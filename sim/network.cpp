@@ -771,12 +771,15 @@ void network::handle_request(std::uint32_t x) {
     }
     trace_.emit(t);
   }
-  std::size_t bytes;
+  std::size_t bytes = 0;
   reply_text* rt = nullptr;
   if (text_codec_) {
     rt = &reply_line_of(body_index);
+    // The line's size matters only to a bandwidth limit (line_delay); without one the packer
+    // leaves the counting to whoever writes the line, off this thread when a decoder does.
+    std::size_t* sized = link(to, from).bandwidth_bytes_per_s > 0 ? &bytes : nullptr;
     if (book_ != nullptr &&
-        pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, bytes)) {
+        pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, sized)) {
       rt->packed = true;
     } else {
       with_text(*reply);
@@ -848,7 +851,7 @@ void network::handle_reply(std::uint32_t x) {
     } else {
       decode_packed_reply(rt.line, *names(), reply_scratch_);
     }
-    line = whole->line;
+    line = whole->line();
     st = std::move(whole->status);
     reply_msg = &whole->msg;
   } else {

@@ -6,8 +6,9 @@
 
 namespace eachare::sim {
 
-// Layout (native byte order: it never leaves the process): the line's length, the origin's id
-// and the clock as fixed words, the entry count, then per entry varint(book id) and
+// Layout (native byte order: it never leaves the process): the line's length (0: not counted),
+// the origin's id and the clock as fixed words, the entry count, the widest entry's bytes (a
+// bound on each), then per entry varint(book id) and
 // varint(clock << 1 | online). Ids below 16,384 and clocks below 64 take 2 + 1 bytes where
 // the text takes ~25.
 
@@ -49,7 +50,11 @@ std::uint64_t packed_clock(std::uint64_t clock, peer_status status) {
   return (clock << 1) | (status == peer_status::online ? 1u : 0u);
 }
 
-constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4;
+peer_status status_of(std::uint64_t packed) {
+  return (packed & 1u) != 0 ? peer_status::online : peer_status::offline;
+}
+
+constexpr std::size_t packed_header_bytes = 4 + 4 + 8 + 4 + 4;
 constexpr std::size_t count_offset = 4 + 4 + 8;
 
 }  // namespace
@@ -60,24 +65,36 @@ name_snapshot::name_snapshot(const address_book& book) {
 }
 
 bool pack_peer_list(const message& reply, peer_id origin, const address_book& book,
-                    std::string& scratch, std::string& out, std::size_t& bytes) {
+                    std::string& scratch, std::string& out, std::size_t* bytes) {
   const auto* list = std::get_if<peer_list_body>(&reply.body);
   if (list == nullptr || origin == no_peer || book.name(origin) != reply.origin) return false;
   // One pass over the entries: their varints go to a scratch buffer with room for the widest
-  // (5 + 10 bytes each) while the line's size is counted, then `out` gets exactly the bytes used
-  // (replies in flight are most of a large discovery's memory: no slack may stay behind).
+  // (5 + 10 bytes each), then `out` gets exactly the bytes used (replies in flight are most of a
+  // large discovery's memory: no slack may stay behind). The line's size is counted only when
+  // asked for; otherwise the header says 0 and decode_packed_reply counts it, on whichever
+  // thread makes the reply whole (a tenth of the simulation thread's PEER_LIST work at scale).
   const std::size_t count = list->size();
   const std::size_t widest = packed_header_bytes + count * (5 + 10);
   if (scratch.size() < widest) scratch.resize(widest);  // never shrinks: no refill
   std::size_t line_bytes = peer_list_header_size(reply.origin, reply.clock, count);
   char* const start = scratch.data();
   char* w = start + packed_header_bytes;
-  if (list->entries.empty()) {
+  // Without the count, the line's length is bounded by the widest entry any id of the book can
+  // make: its separators, the longest name, "OFFLINE" and a 19-digit clock.
+  const std::size_t widest_entry = 3 + book.longest_name() + 7 + 19;
+  if (list->entries.empty() && bytes == nullptr) {
+    for (const peer_ref& e : list->by_id) {
+      assert(e.book_id < book.size());
+      w = put_varint(w, e.book_id);
+      w = put_varint(w, e.clock_status);  // packed_clock's layout already
+    }
+    line_bytes = 0;
+  } else if (list->entries.empty()) {
     for (const peer_ref& e : list->by_id) {
       assert(e.book_id < book.size());
       line_bytes += encoded_size(book.name_size(e.book_id), e.status(), e.clock());
       w = put_varint(w, e.book_id);
-      w = put_varint(w, e.clock_status);  // packed_clock's layout already
+      w = put_varint(w, e.clock_status);
     }
   } else {
     for (const peer_entry& e : list->entries) {
@@ -92,9 +109,10 @@ bool pack_peer_list(const message& reply, peer_id origin, const address_book& bo
   h = put_word<std::uint32_t>(h, static_cast<std::uint32_t>(line_bytes));
   h = put_word<std::uint32_t>(h, origin);
   h = put_word<std::uint64_t>(h, reply.clock);
-  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(count));
+  h = put_word<std::uint32_t>(h, static_cast<std::uint32_t>(count));
+  put_word<std::uint32_t>(h, static_cast<std::uint32_t>(widest_entry));
   out.assign(start, static_cast<std::size_t>(w - start));
-  bytes = line_bytes + 1;  // + '\n'
+  if (bytes != nullptr) *bytes = line_bytes + 1;  // + '\n'
   return true;
 }
 
@@ -120,13 +138,17 @@ void decode_packed_reply(std::string_view packed, const name_snapshot& names, de
   const auto origin = get_word<std::uint32_t>(p);
   const auto clock = get_word<std::uint64_t>(p);
   const auto count = get_word<std::uint32_t>(p);
+  const auto widest_entry = get_word<std::uint32_t>(p);
   out.header.clear();
   append_peer_list_header(out.header, names.name(origin), clock, count);
-  // The line's length was counted when it was packed: one resize, then every entry is written in
-  // place (a resize per entry was a third of this work). The line is not cleared first: a resize
-  // fills only what it adds, and the bytes it keeps are overwritten anyway.
-  std::string& line = out.line;
-  line.resize(line_bytes);
+  // The buffer grows, when it must, to the line's length when the packer counted it and to a
+  // bound otherwise; then every entry is written in place (a resize per entry was a third of this
+  // work). It never shrinks: a resize fills what it adds, which the line then overwrites.
+  std::string& line = out.buffer;
+  const std::size_t room = line_bytes != 0
+                               ? std::size_t{line_bytes}
+                               : out.header.size() + std::size_t{count} * std::size_t{widest_entry};
+  if (line.size() < room) line.resize(room);
   std::memcpy(line.data(), out.header.data(), out.header.size());
   out.ids.resize(count);
   char* w = line.data() + out.header.size();
@@ -134,11 +156,12 @@ void decode_packed_reply(std::string_view packed, const name_snapshot& names, de
     const auto id = static_cast<peer_id>(get_varint(p));
     out.ids[i] = id;
     const std::uint64_t word = get_varint(p);
-    w = write_peer_entry(w, names.name(id),
-                         (word & 1u) != 0 ? peer_status::online : peer_status::offline, word >> 1);
+    w = write_peer_entry(w, names.name(id), status_of(word), word >> 1);
   }
-  assert(p == packed.data() + packed.size() && w == line.data() + line.size());
-  out.status = decode(line, out.msg);
+  out.line_size = static_cast<std::size_t>(w - line.data());
+  assert(p == packed.data() + packed.size());
+  assert(line_bytes == 0 || out.line_size == line_bytes);
+  out.status = decode(out.line(), out.msg);
   // The decoded entries are the packed ones, in order (the line was written from their names):
   // each takes its id back, which the requester uses as its own (the book is shared).
   if (!out.status.ok()) return;

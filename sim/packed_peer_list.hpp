@@ -40,9 +40,11 @@ class name_snapshot {
 // Packs `reply` (from the node at `origin`, whose book name is the reply's ORIGIN) into `out`
 // when it is a PEER_LIST built by id (peer_list_body::by_id, ids of `book`) or whose every entry
 // carries its id in `book`; false otherwise (send it as text, after with_names). `scratch` is a
-// buffer kept between calls. `bytes` gets the line's size with its '\n', as if encoded.
+// buffer kept between calls. `*bytes` gets the line's size with its '\n', as if encoded; with
+// nullptr (nothing on the way needs the size: no bandwidth limit) a list built by id is packed
+// without counting it.
 bool pack_peer_list(const message& reply, peer_id origin, const address_book& book,
-                    std::string& scratch, std::string& out, std::size_t& bytes);
+                    std::string& scratch, std::string& out, std::size_t* bytes);
 
 // Gives a PEER_LIST built by id (peer_list_body::by_id) its entries with text from `book`, in
 // place, for whatever needs the text (a trace line, an observer, the structured codec); any
@@ -54,8 +56,13 @@ std::uint32_t packed_entry_count(std::string_view packed);
 
 // A packed reply made whole: the line and what decode() made of it.
 struct decoded_reply {
-  std::string line;  // without '\n', byte for byte encode()'s line
-  message msg;       // valid when status.ok()
+  // Without '\n', byte for byte encode()'s line.
+  std::string_view line() const { return {buffer.data(), line_size}; }
+  // The line and, past line_size, what is left of longer ones: kept at its largest, so writing
+  // the next line into it fills no bytes first.
+  std::string buffer;
+  std::size_t line_size = 0;
+  message msg;  // valid when status.ok()
   decode_status status;
   std::vector<peer_id> ids;  // scratch: the entries' book ids in line order
   std::string header;        // scratch: the line's header, written before the line's size is set
@@ -64,8 +71,8 @@ struct decoded_reply {
 // Writes the line (codec's append_peer_list_header / write_peer_entry), decodes it with
 // eachare::decode like any line, and gives each decoded entry its book id back
 // (peer_entry::book_id, which the requester uses as its own). Pure: the same bytes give the same
-// result on any thread. `out.msg` is overwritten; `out.line`, `out.ids` and
-// `out.header` keep their capacity.
+// result on any thread. `out.msg` is overwritten; `out.buffer` and the scratch vectors keep their
+// capacity.
 void decode_packed_reply(std::string_view packed, const name_snapshot& names, decoded_reply& out);
 
 }  // namespace eachare::sim

@@ -38,11 +38,11 @@ struct job_set {
       std::string bytes;
       std::size_t line_bytes = 0;
       EXPECT_TRUE(
-          pack_peer_list(reply, static_cast<peer_id>(j % 400), book, scratch, bytes, line_bytes));
+          pack_peer_list(reply, static_cast<peer_id>(j % 400), book, scratch, bytes, &line_bytes));
       packed.push_back(bytes);
       decoded_reply whole;
       decode_packed_reply(bytes, *names, whole);
-      lines.push_back(whole.line);
+      lines.emplace_back(whole.line());
       messages.push_back(whole.msg);
     }
   }
@@ -56,7 +56,7 @@ struct job_set {
   void expect_result(int j, const decoded_reply& got) const {
     const auto i = static_cast<std::size_t>(j);
     ASSERT_TRUE(got.status.ok()) << j;
-    EXPECT_EQ(got.line, lines[i]) << j;
+    EXPECT_EQ(got.line(), lines[i]) << j;
     EXPECT_EQ(got.msg, messages[i]) << j;
     const auto& a = std::get<peer_list_body>(got.msg.body).entries;
     const auto& b = std::get<peer_list_body>(messages[i].body).entries;

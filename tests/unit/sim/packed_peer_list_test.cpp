@@ -36,7 +36,7 @@ TEST(PackedPeerList, DecodesToTheLineEncodeWritesWithTheBookIdsAsHints) {
     list_fixture f(n);
     std::string scratch, packed;
     std::size_t bytes = 0;
-    ASSERT_TRUE(pack_peer_list(f.reply, 0, f.book, scratch, packed, bytes)) << n;
+    ASSERT_TRUE(pack_peer_list(f.reply, 0, f.book, scratch, packed, &bytes)) << n;
     std::string encoded;
     encode_to(f.reply, encoded);
     EXPECT_EQ(bytes, encoded.size() + 1) << n;
@@ -49,11 +49,26 @@ TEST(PackedPeerList, DecodesToTheLineEncodeWritesWithTheBookIdsAsHints) {
     decoded_reply out;
     decode_packed_reply(packed, names, out);
     ASSERT_TRUE(out.status.ok()) << out.status.detail;
-    EXPECT_EQ(out.line, encoded) << n;
+    EXPECT_EQ(out.line(), encoded) << n;
     EXPECT_EQ(out.msg, f.reply) << n;  // book_id is not compared: checked below
     const auto& got = std::get<peer_list_body>(out.msg.body).entries;
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].book_id, i + 1) << n;
   }
+  // A result reused for a shorter line holds exactly that line (its buffer keeps the longer
+  // one's bytes past it), and decodes it alone.
+  list_fixture big(3000), small(3);
+  std::string scratch, packed_big, packed_small;
+  ASSERT_TRUE(pack_peer_list(big.reply, 0, big.book, scratch, packed_big, nullptr));
+  ASSERT_TRUE(pack_peer_list(small.reply, 0, small.book, scratch, packed_small, nullptr));
+  decoded_reply reused;
+  decode_packed_reply(packed_big, name_snapshot(big.book), reused);
+  decode_packed_reply(packed_small, name_snapshot(small.book), reused);
+  ASSERT_TRUE(reused.status.ok()) << reused.status.detail;
+  std::string encoded;
+  encode_to(small.reply, encoded);
+  EXPECT_EQ(reused.line(), encoded);
+  EXPECT_GT(reused.buffer.size(), encoded.size());
+  EXPECT_EQ(reused.msg, small.reply);
 }
 
 // The same list as a node builds it for the simulator (peer_list_body::by_id) packs to the same
@@ -67,12 +82,26 @@ TEST(PackedPeerList, AListBuiltByIdPacksAsItsEntriesDoAndIsNamedBackFromTheBook)
     list.entries.clear();
     EXPECT_EQ(list.size(), static_cast<std::size_t>(n - 1));
 
-    std::string scratch, from_entries, from_ids;
+    std::string scratch, from_entries, from_ids, unsized;
     std::size_t entries_bytes = 0, ids_bytes = 0;
-    ASSERT_TRUE(pack_peer_list(f.reply, 0, f.book, scratch, from_entries, entries_bytes)) << n;
-    ASSERT_TRUE(pack_peer_list(by_id, 0, f.book, scratch, from_ids, ids_bytes)) << n;
+    ASSERT_TRUE(pack_peer_list(f.reply, 0, f.book, scratch, from_entries, &entries_bytes)) << n;
+    ASSERT_TRUE(pack_peer_list(by_id, 0, f.book, scratch, from_ids, &ids_bytes)) << n;
     EXPECT_EQ(from_ids, from_entries) << n;
     EXPECT_EQ(ids_bytes, entries_bytes) << n;
+    // Packed without counting the line's size: the same bytes but the header's size word (the
+    // first four bytes, 0 now), and the same line and message once made whole.
+    ASSERT_TRUE(pack_peer_list(by_id, 0, f.book, scratch, unsized, nullptr)) << n;
+    ASSERT_EQ(unsized.size(), from_ids.size()) << n;
+    EXPECT_EQ(unsized.substr(0, 4), std::string(4, '\0')) << n;
+    EXPECT_EQ(unsized.substr(4), from_ids.substr(4)) << n;
+    const name_snapshot names(f.book);
+    decoded_reply sized_out, unsized_out;
+    decode_packed_reply(from_ids, names, sized_out);
+    decode_packed_reply(unsized, names, unsized_out);
+    ASSERT_TRUE(unsized_out.status.ok()) << unsized_out.status.detail;
+    EXPECT_EQ(unsized_out.line(), sized_out.line()) << n;
+    EXPECT_EQ(unsized_out.line().size() + 1, ids_bytes) << n;
+    EXPECT_EQ(unsized_out.msg, f.reply) << n;
 
     with_names(by_id, f.book);
     EXPECT_TRUE(list.by_id.empty());
@@ -96,17 +125,17 @@ TEST(PackedPeerList, RepliesThatCannotTravelPackedAreRefused) {
   std::string scratch, packed;
   std::size_t bytes = 0;
   // An origin whose book name is not the reply's ORIGIN.
-  EXPECT_FALSE(pack_peer_list(f.reply, 1, f.book, scratch, packed, bytes));
-  EXPECT_FALSE(pack_peer_list(f.reply, no_peer, f.book, scratch, packed, bytes));
+  EXPECT_FALSE(pack_peer_list(f.reply, 1, f.book, scratch, packed, &bytes));
+  EXPECT_FALSE(pack_peer_list(f.reply, no_peer, f.book, scratch, packed, &bytes));
   // An entry without a book id (not built by a node of this world).
   message foreign = f.reply;
   std::get<peer_list_body>(foreign.body).entries[2].book_id = no_book_id;
-  EXPECT_FALSE(pack_peer_list(foreign, 0, f.book, scratch, packed, bytes));
+  EXPECT_FALSE(pack_peer_list(foreign, 0, f.book, scratch, packed, &bytes));
   // Not a PEER_LIST.
   message hello;
   hello.origin = packed_addr(0);
   hello.body = hello_body{};
-  EXPECT_FALSE(pack_peer_list(hello, 0, f.book, scratch, packed, bytes));
+  EXPECT_FALSE(pack_peer_list(hello, 0, f.book, scratch, packed, &bytes));
 }
 
 TEST(PackedPeerList, ASnapshotKeepsNamingEarlierIdsWhileTheBookGrows) {
