@@ -25,11 +25,14 @@ int main(int argc, char** argv) {
   std::uint32_t fanout = 4;
   bool fast = false;
   bool one_thread = false;
+  std::size_t window = 64;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--fast") == 0) {
       fast = true;
     } else if (std::strcmp(argv[i], "--one-thread") == 0) {
       one_thread = true;
+    } else if (std::strncmp(argv[i], "--window=", 9) == 0) {
+      window = std::strtoul(argv[i] + 9, nullptr, 10);
     } else if (std::strncmp(argv[i], "--fanout=", 9) == 0) {
       fanout = static_cast<std::uint32_t>(std::strtoul(argv[i] + 9, nullptr, 10));
     } else {
@@ -43,7 +46,7 @@ int main(int argc, char** argv) {
 
   const auto wall0 = std::chrono::steady_clock::now();
   std::shared_ptr<sim::decode_thread> decoder;
-  if (!one_thread) decoder = std::make_shared<sim::decode_thread>();
+  if (!one_thread) decoder = std::make_shared<sim::decode_thread>(window);
   auto w = bench::make_ring_world(n, !fast, 1, decoder);
   int rounds = 0;
   while (rounds < max_rounds && !w->convergence().holds()) {
@@ -60,18 +63,23 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
+  rusage own{};  // this thread's: what the simulation thread ran, and how often it slept
+  getrusage(RUSAGE_THREAD, &own);
   const auto conv = w->convergence().first_since_mark();
   const std::uint64_t delivered = w->delivered_messages();
   std::printf("scale_discovery peers=%u fanout=%u codec=%s decode=%s\n", n, fanout,
               fast ? "structured" : "text", decoder ? "helper thread" : "simulation thread");
   if (decoder) {
     const auto st = decoder->stats();
-    std::printf("replies_ahead=%llu by_helper=%llu by_caller=%llu waited=%llu never_taken=%llu\n",
-                static_cast<unsigned long long>(st.submitted),
-                static_cast<unsigned long long>(st.by_helper),
-                static_cast<unsigned long long>(st.by_caller),
-                static_cast<unsigned long long>(st.waited),
-                static_cast<unsigned long long>(st.never_taken));
+    std::printf(
+        "replies_ahead=%llu by_helper=%llu by_caller=%llu waited=%llu ahead_by_caller=%llu "
+        "never_taken=%llu results=%llu\n",
+        static_cast<unsigned long long>(st.submitted),
+        static_cast<unsigned long long>(st.by_helper),
+        static_cast<unsigned long long>(st.by_caller), static_cast<unsigned long long>(st.waited),
+        static_cast<unsigned long long>(st.ahead_by_caller),
+        static_cast<unsigned long long>(st.never_taken),
+        static_cast<unsigned long long>(st.results));
   }
   std::printf("converged=%s rounds=%d at_virtual_ms=%lld\n", conv ? "yes" : "no", rounds,
               conv ? static_cast<long long>(
@@ -81,6 +89,11 @@ int main(int argc, char** argv) {
               wall_target_s, static_cast<unsigned long long>(delivered),
               static_cast<unsigned long long>(w->peer_lists_delivered().entries),
               static_cast<double>(delivered) / wall_s);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  std::printf("simulation_thread cpu_s=%.2f sleeps=%ld involuntary_switches=%ld\n",
+              seconds(own.ru_utime) + seconds(own.ru_stime), own.ru_nvcsw, own.ru_nivcsw);
   std::printf("peak_rss_mib=%.1f trace_hash=%016llx\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
               static_cast<unsigned long long>(w->trace_hash()));
   std::printf("%s\n", conv ? "PASS" : "FAIL");

@@ -82,11 +82,34 @@ decoded_reply& decode_thread::take(ticket t) {
   }
   if (s.st == state::running) {
     ++stats_.waited;
-    done_.wait(lock, [&s] { return s.st == state::done; });
+    // The helper is on it: rather than sleep until it is done (a whole list's decoding, ~0.3 ms
+    // at 5,000 peers), do the next jobs nobody has started, which the helper would otherwise
+    // reach only after it, and sleep only when there are none.
+    while (s.st != state::done) {
+      prune();
+      if (queue_.empty() || ready_ahead_ >= window_) {
+        done_.wait(lock, [&s] { return s.st == state::done; });
+        break;
+      }
+      const queued next = queue_.front();
+      std::pop_heap(queue_.begin(), queue_.end(), later);
+      queue_.pop_back();
+      job_slot* other = slots_[next.t].get();
+      other->st = state::running;
+      other->out = spare_output();
+      decoded_reply* out = other->out;
+      lock.unlock();
+      decode_packed_reply(other->job.bytes, *other->job.names, *out);
+      lock.lock();
+      other->st = state::done;
+      other->ahead_by_caller = true;
+      ++ready_ahead_;
+      ++stats_.ahead_by_caller;
+    }
   }
   assert(s.st == state::done);
   s.st = state::taken;
-  --ready_;
+  done_taken(s);
   const bool wake = room_again();
   lock.unlock();
   if (wake) work_.notify_one();
@@ -97,7 +120,7 @@ void decode_thread::release(ticket t) {
   std::unique_lock<std::mutex> lock(mutex_);
   job_slot& s = *slots_[t];
   if (s.st == state::running) done_.wait(lock, [&s] { return s.st == state::done; });
-  if (s.st == state::done) --ready_;
+  if (s.st == state::done) done_taken(s);
   if (s.st != state::taken) ++stats_.never_taken;
   ++stats_.released;
   if (s.out != nullptr) {
@@ -115,6 +138,15 @@ void decode_thread::release(ticket t) {
   if (wake) work_.notify_one();
 }
 
+void decode_thread::done_taken(job_slot& s) {
+  if (s.ahead_by_caller) {
+    --ready_ahead_;
+    s.ahead_by_caller = false;
+  } else {
+    --ready_;
+  }
+}
+
 bool decode_thread::room_again() const {
   // Half the window, not one slot: the helper then runs a batch per wake-up instead of waking
   // for every result taken (a futex wake each was ~7 % of a discovery's time).
@@ -123,7 +155,9 @@ bool decode_thread::room_again() const {
 
 decode_thread::counters decode_thread::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  counters c = stats_;
+  c.results = outputs_.size();
+  return c;
 }
 
 void decode_thread::run() {

@@ -3,7 +3,8 @@
 // events before them. At most `window` finished results wait to be taken (each holds a whole
 // line and its decoded entries, ~80 bytes per entry), so memory stays bounded however far
 // ahead the submissions go; when the simulation thread needs a job nobody has started, it does
-// that job itself instead of waiting.
+// that job itself instead of waiting, and when it needs the one the helper is on, it does the
+// next jobs nobody has started until that one is done (at most another `window` of results).
 //
 // Threading rule: submit / take / release come from one thread (the simulation's). The helper
 // thread, started on the first submit and joined by the destructor, touches a job only between
@@ -39,11 +40,13 @@ class decode_thread final : public reply_decoder {
   // What the helper did and what the simulation thread had to do itself (for benchmarks).
   struct counters {
     std::uint64_t submitted = 0;
-    std::uint64_t by_helper = 0;    // finished by the helper thread
-    std::uint64_t by_caller = 0;    // not started when taken: done by the simulation thread
-    std::uint64_t waited = 0;       // taken while the helper was on it
-    std::uint64_t never_taken = 0;  // released without a take (the reply was not delivered)
-    std::uint64_t released = 0;     // every job, taken or not: submitted - released are open
+    std::uint64_t by_helper = 0;        // finished by the helper thread
+    std::uint64_t by_caller = 0;        // not started when taken: done by the simulation thread
+    std::uint64_t waited = 0;           // taken while the helper was on it
+    std::uint64_t ahead_by_caller = 0;  // done by the simulation thread while it waited
+    std::uint64_t never_taken = 0;      // released without a take (the reply was not delivered)
+    std::uint64_t released = 0;         // every job, taken or not: submitted - released are open
+    std::uint64_t results = 0;          // results ever made (each is reused): the memory high mark
   };
   counters stats() const;
 
@@ -53,7 +56,8 @@ class decode_thread final : public reply_decoder {
     packed_reply job;
     decoded_reply* out = nullptr;  // from spare_ while running / done / taken
     state st = state::free;
-    std::uint32_t gen = 0;  // tells a stale queue entry from the slot's current job
+    bool ahead_by_caller = false;  // done by the simulation thread while it waited (ready_ahead_)
+    std::uint32_t gen = 0;         // tells a stale queue entry from the slot's current job
   };
   struct queued {
     std::int64_t due_ns;
@@ -66,6 +70,8 @@ class decode_thread final : public reply_decoder {
   // Under the mutex: drops queue entries whose job was claimed or released meanwhile.
   void prune();
   decoded_reply* spare_output();  // under the mutex
+  // Under the mutex: a done job is taken or released (its count goes down).
+  void done_taken(job_slot& s);
   // Under the mutex: whether the helper sleeps and a result taken or released should wake it.
   bool room_again() const;
 
@@ -79,6 +85,9 @@ class decode_thread final : public reply_decoder {
   std::vector<std::unique_ptr<decoded_reply>> outputs_;  // every output ever made
   std::deque<decoded_reply*> spare_;                     // released results, reused oldest first
   std::size_t ready_ = 0;                                // done and not yet taken or released
+  // Done by the simulation thread ahead of its turn while it waited, not yet taken: bounded by
+  // the window on its own, so that they never hold the helper back.
+  std::size_t ready_ahead_ = 0;
   std::uint64_t next_order_ = 0;
   bool stop_ = false;
   bool helper_waiting_ = false;  // on work_; the simulation thread wakes it only then
