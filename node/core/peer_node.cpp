@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -380,6 +381,45 @@ struct peer_node::impl {
     return true;
   }
 
+  // The whole table by id but for the requester and ourselves, as reply_peer_list's loop would
+  // list it when nothing is left out and clocks go as they are: a record and a peer_ref have one
+  // layout (the id, then clock << 1 | online), so the table is copied a run at a time between
+  // the (at most two) records left out, not an entry at a time (most of building a reply).
+  void copy_table_by_id(peer_id requester, std::vector<peer_ref>& out) const {
+    static_assert(sizeof(peer_record) == sizeof(peer_ref));
+    const auto& records = n.table_.records();
+    std::size_t cut[2];
+    std::size_t cuts = 0;
+    if (const peer_record* r = n.table_.find(requester)) {
+      cut[cuts++] = static_cast<std::size_t>(r - records.data());
+    }
+    if (n.self_ != requester) {
+      if (const peer_record* r = n.table_.find(n.self_)) {
+        cut[cuts++] = static_cast<std::size_t>(r - records.data());
+      }
+    }
+    if (cuts == 2 && cut[1] < cut[0]) std::swap(cut[0], cut[1]);
+    out.resize(records.size() - cuts);
+    std::size_t from = 0;
+    std::size_t to = 0;
+    for (std::size_t k = 0; k <= cuts; ++k) {
+      const std::size_t end = k < cuts ? cut[k] : records.size();
+      std::memcpy(static_cast<void*>(out.data() + to), records.data() + from,
+                  (end - from) * sizeof(peer_ref));
+      to += end - from;
+      from = end + 1;
+    }
+#ifndef NDEBUG
+    std::size_t k = 0;
+    for (const peer_record& r : records) {
+      if (r.id == requester || r.id == n.self_) continue;
+      assert(out[k] == peer_ref(r.id, r.status, r.clock));
+      ++k;
+    }
+    assert(k == out.size());
+#endif
+  }
+
   // Into `reply`, whose PEER_LIST buffers (if it holds one) are reused.
   void reply_peer_list(peer_id requester, message& reply) {
     reply.origin = n.config_.self;
@@ -405,6 +445,12 @@ struct peer_node::impl {
     // clock: when even that many cannot pass the bound, no entry's size needs counting.
     const std::size_t widest_entry = 3 + n.book_.longest_name() + 7 + 19;
     const bool may_pass_bound = bytes + most * widest_entry > limits::max_peer_list_bytes;
+    if (by_id && !may_pass_bound && n.config_.ep != 1 &&
+        records.size() <= limits::max_peer_list_entries) {
+      copy_table_by_id(requester, list.by_id);
+      stamp(requester, reply);
+      return;
+    }
     std::size_t count = 0;
     std::size_t left_out = 0;
     for (const peer_record& r : records) {
@@ -595,7 +641,9 @@ struct peer_node::impl {
     n.obs_.on_get_peers_done();
   }
 
-  void operator()(const cmd_list_local&) { n.obs_.on_local_files(n.files_.list()); }
+  void operator()(const cmd_list_local&) {
+    n.obs_.on_local_files(n.files_.list());
+  }
 
   void operator()(const cmd_search&) {
     search_op s;
@@ -852,7 +900,9 @@ struct peer_node::impl {
     n.obs_.on_download_finished(node.mapped().name, download_outcome::failed, why);
   }
 
-  void operator()(const cmd_show_stats&) { n.obs_.on_statistics(n.stats_.rows()); }
+  void operator()(const cmd_show_stats&) {
+    n.obs_.on_statistics(n.stats_.rows());
+  }
 
   void operator()(const cmd_set_chunk_size& c) {
     if (n.config_.ep == 2) {
