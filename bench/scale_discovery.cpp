@@ -2,9 +2,11 @@
 // every other ONLINE — by gossip rounds (every peer sends GET_PEERS to `fanout` peers of its
 // table, 5 virtual seconds apart). Text codec on every delivery.
 // Prints rounds, virtual time of convergence, wall time, delivered messages, PEER_LIST entries
-// processed and peak RSS (getrusage ru_maxrss). Exit 1 when it does not converge within the
-// round bound; wall time is reported against the 120 s target, not enforced (CI machines vary).
+// processed, the simulation thread's CPU time and sleeps, and peak RSS (getrusage ru_maxrss).
+// Exit 1 when it does not converge within the round bound; wall time is reported against the
+// 120 s target, not enforced (CI machines vary).
 // Usage: scale_discovery [peers=5000] [--fanout=F (default 4)] [--fast] [--one-thread]
+//        [--window=N (results the helper may have ready, default 64)]
 // Replies are made whole (line written, line decoded) on a helper thread ahead of their delivery
 // (sim/threaded/decode_thread.hpp) unless --one-thread; the run, its trace hash included, is the
 // same either way.

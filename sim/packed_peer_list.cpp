@@ -70,9 +70,10 @@ bool pack_peer_list(const message& reply, peer_id origin, const address_book& bo
   if (list == nullptr || origin == no_peer || book.name(origin) != reply.origin) return false;
   // One pass over the entries: their varints go to a scratch buffer with room for the widest
   // (5 + 10 bytes each), then `out` gets exactly the bytes used (replies in flight are most of a
-  // large discovery's memory: no slack may stay behind). The line's size is counted only when
-  // asked for; otherwise the header says 0 and decode_packed_reply counts it, on whichever
-  // thread makes the reply whole (a tenth of the simulation thread's PEER_LIST work at scale).
+  // large discovery's memory: no slack may stay behind). A list by id has the line's size
+  // counted only when asked for (a tenth of the simulation thread's PEER_LIST work at scale);
+  // otherwise the header says 0, and decode_packed_reply writes the line into room for
+  // `count` of the widest entries.
   const std::size_t count = list->size();
   const std::size_t widest = packed_header_bytes + count * (5 + 10);
   if (scratch.size() < widest) scratch.resize(widest);  // never shrinks: no refill
@@ -82,20 +83,15 @@ bool pack_peer_list(const message& reply, peer_id origin, const address_book& bo
   // Without the count, the line's length is bounded by the widest entry any id of the book can
   // make: its separators, the longest name, "OFFLINE" and a 19-digit clock.
   const std::size_t widest_entry = 3 + book.longest_name() + 7 + 19;
-  if (list->entries.empty() && bytes == nullptr) {
+  if (list->entries.empty()) {
+    const bool counted = bytes != nullptr;
     for (const peer_ref& e : list->by_id) {
       assert(e.book_id < book.size());
+      if (counted) line_bytes += encoded_size(book.name_size(e.book_id), e.status(), e.clock());
       w = put_varint(w, e.book_id);
       w = put_varint(w, e.clock_status);  // packed_clock's layout already
     }
-    line_bytes = 0;
-  } else if (list->entries.empty()) {
-    for (const peer_ref& e : list->by_id) {
-      assert(e.book_id < book.size());
-      line_bytes += encoded_size(book.name_size(e.book_id), e.status(), e.clock());
-      w = put_varint(w, e.book_id);
-      w = put_varint(w, e.clock_status);
-    }
+    if (!counted) line_bytes = 0;
   } else {
     for (const peer_entry& e : list->entries) {
       if (e.book_id == no_book_id) return false;  // not built by a node of this world
