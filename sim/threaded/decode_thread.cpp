@@ -91,17 +91,7 @@ decoded_reply& decode_thread::take(ticket t) {
         done_.wait(lock, [&s] { return s.st == state::done; });
         break;
       }
-      const queued next = queue_.front();
-      std::pop_heap(queue_.begin(), queue_.end(), later);
-      queue_.pop_back();
-      job_slot* other = slots_[next.t].get();
-      other->st = state::running;
-      other->out = spare_output();
-      decoded_reply* out = other->out;
-      lock.unlock();
-      decode_packed_reply(other->job.bytes, *other->job.names, *out);
-      lock.lock();
-      other->st = state::done;
+      job_slot* other = do_front(lock);
       other->ahead_by_caller = true;
       ++ready_ahead_;
       ++stats_.ahead_by_caller;
@@ -125,7 +115,8 @@ void decode_thread::release(ticket t) {
   ++stats_.released;
   if (s.out != nullptr) {
     // The result keeps its message: the next decode into it reuses the entries (a list and its
-    // strings per reply otherwise). The outputs are at most the window plus those taken.
+    // strings per reply otherwise). The outputs are at most two windows (the helper's and the
+    // simulation thread's done ahead) plus those taken.
     spare_.push_back(s.out);
     s.out = nullptr;
   }
@@ -136,6 +127,21 @@ void decode_thread::release(ticket t) {
   const bool wake = room_again();
   lock.unlock();
   if (wake) work_.notify_one();
+}
+
+decode_thread::job_slot* decode_thread::do_front(std::unique_lock<std::mutex>& lock) {
+  const queued next = queue_.front();
+  std::pop_heap(queue_.begin(), queue_.end(), later);
+  queue_.pop_back();
+  job_slot* s = slots_[next.t].get();
+  s->st = state::running;
+  s->out = spare_output();
+  decoded_reply* out = s->out;
+  lock.unlock();
+  decode_packed_reply(s->job.bytes, *s->job.names, *out);
+  lock.lock();
+  s->st = state::done;
+  return s;
 }
 
 void decode_thread::done_taken(job_slot& s) {
@@ -171,17 +177,7 @@ void decode_thread::run() {
       helper_waiting_ = false;
     }
     if (stop_) return;
-    const queued next = queue_.front();
-    std::pop_heap(queue_.begin(), queue_.end(), later);
-    queue_.pop_back();
-    job_slot* s = slots_[next.t].get();
-    s->st = state::running;
-    s->out = spare_output();
-    decoded_reply* out = s->out;
-    lock.unlock();
-    decode_packed_reply(s->job.bytes, *s->job.names, *out);
-    lock.lock();
-    s->st = state::done;
+    do_front(lock);
     ++ready_;
     ++stats_.by_helper;
     done_.notify_all();

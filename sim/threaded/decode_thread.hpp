@@ -70,6 +70,9 @@ class decode_thread final : public reply_decoder {
   // Under the mutex: drops queue entries whose job was claimed or released meanwhile.
   void prune();
   decoded_reply* spare_output();  // under the mutex
+  // Under the mutex, with the queue's front pruned: claims that job, makes it whole with the
+  // mutex released, and marks it done (the caller counts it).
+  job_slot* do_front(std::unique_lock<std::mutex>& lock);
   // Under the mutex: a done job is taken or released (its count goes down).
   void done_taken(job_slot& s);
   // Under the mutex: whether the helper sleeps and a result taken or released should wake it.
