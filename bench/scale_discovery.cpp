@@ -2,7 +2,8 @@
 // every other ONLINE — by gossip rounds (every peer sends GET_PEERS to `fanout` peers of its
 // table, 5 virtual seconds apart). Text codec on every delivery.
 // Prints rounds, virtual time of convergence, wall time, delivered messages, PEER_LIST entries
-// processed, the simulation thread's CPU time and sleeps, and peak RSS (getrusage ru_maxrss).
+// processed, the simulation thread's CPU time and sleeps, peak RSS (getrusage ru_maxrss), and the
+// trace's hash and event count.
 // Exit 1 when it does not converge within the round bound; wall time is reported against the
 // 120 s target, not enforced (CI machines vary).
 // Usage: scale_discovery [peers=5000] [--fanout=F (default 4)] [--fast] [--one-thread]
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
               seconds(own.ru_utime) + seconds(own.ru_stime), own.ru_nvcsw, own.ru_nivcsw);
   std::printf("peak_rss_mib=%.1f trace_hash=%016llx\n", static_cast<double>(ru.ru_maxrss) / 1024.0,
               static_cast<unsigned long long>(w->trace_hash()));
+  std::printf("trace_events=%llu\n", static_cast<unsigned long long>(w->events().event_count()));
   std::printf("%s\n", conv ? "PASS" : "FAIL");
   return conv ? 0 : 1;
 }

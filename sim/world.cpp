@@ -397,12 +397,15 @@ void world::recount() {
 
 void world::on_table_event(node_id n, peer_id p, peer_status s) {
   if (recount_scheduled_) return;  // the recount will see this change
-  auto& pn = tracker_.nodes_[n];
-  if (!pn.live) return;
+  if (!tracker_.nodes_[n].live) return;
   const peer_node* node = nodes_[n].node.get();
   const peer_record* r = node->peers().find(p);
   if (r == nullptr) return;
-  const auto k = static_cast<std::size_t>(r - node->peers().records().data());
+  count_table_event(n, static_cast<std::size_t>(r - node->peers().records().data()), p, s);
+}
+
+void world::count_table_event(node_id n, std::size_t k, peer_id p, peer_status s) {
+  auto& pn = tracker_.nodes_[n];
   std::uint64_t& word = pn.counted.word(k);
   const std::uint64_t bit = 1ull << (k % 64);
   const bool was = (word & bit) != 0;
@@ -564,6 +567,28 @@ void world::node_ports::on_peer_updated(peer_id p, peer_status st, std::uint64_t
   world_->trace_.emit(t);
   world_->on_table_event(node_, p, st);
   if (tap) tap->on_peer_updated(p, st, clock);
+}
+
+void world::node_ports::on_peers_changed(std::span<const peer_change> changes) {
+  world& w = *world_;
+  const duration now = w.queue_.now();
+  // Nothing in this loop changes liveness or schedules a recount (only the trace's listeners
+  // run, and they emit nothing).
+  const bool counted = !w.recount_scheduled_ && w.tracker_.nodes_[node_].live;
+  for (const peer_change& c : changes) {
+    trace_event t =
+        node_event(now, c.added ? trace_kind::peer_added : trace_kind::peer_updated, node_, c.peer);
+    t.status = c.status;
+    t.clock = c.clock;
+    w.trace_.emit(t);
+    if (counted) w.count_table_event(node_, c.row, c.peer, c.status);
+    if (tap == nullptr) continue;
+    if (c.added) {
+      tap->on_peer_added(c.peer, c.status, c.clock);
+    } else {
+      tap->on_peer_updated(c.peer, c.status, c.clock);
+    }
+  }
 }
 
 void world::node_ports::on_warning(std::string_view text) {

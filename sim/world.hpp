@@ -169,6 +169,7 @@ class world final : public peer_world {
     void on_send_failed(peer_id to, std::error_code ec) override;
     void on_peer_added(peer_id p, peer_status s, std::uint64_t clock) override;
     void on_peer_updated(peer_id p, peer_status s, std::uint64_t clock) override;
+    void on_peers_changed(std::span<const peer_change> changes) override;
     void on_warning(std::string_view text) override;
     void on_peer_listing(const std::vector<peer_row>& rows) override;
     void on_local_files(const std::vector<stored_file>& files) override;
@@ -262,6 +263,8 @@ class world final : public peer_world {
   void set_status(node_id n, node_status s);
   // Convergence bookkeeping.
   void on_table_event(node_id n, peer_id p, peer_status s);
+  // The same for the record in row k of n's table, n live and no recount scheduled.
+  void count_table_event(node_id n, std::size_t k, peer_id p, peer_status s);
   void schedule_recount();
   void recount();
   void update_holds();

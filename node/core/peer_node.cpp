@@ -606,6 +606,10 @@ struct peer_node::impl {
   void on_peer_list(std::uint64_t op, peer_id to, std::error_code ec,
                     const std::optional<message>& reply, std::string_view line) {
     if (const message* m = complete(to, ec, reply, line, message_type::peer_list)) {
+      // The changes are reported together once the list is applied (observer::on_peers_changed).
+      // One scratch per thread, not per node: a simulation holds thousands of nodes.
+      thread_local std::vector<peer_change> changes;
+      changes.clear();
       for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
         // Interned first: an id compare is cheaper than a string compare with our own address.
         // A transport that shares our book gives each entry its id there (peer_entry::book_id:
@@ -614,8 +618,18 @@ struct peer_node::impl {
         assert(e.book_id == no_book_id || n.book_.name(e.book_id) == e.address);
         const peer_id p = e.book_id != no_book_id ? e.book_id : n.book_.intern(e.address);
         if (p == n.self_) continue;
-        emit_change(p, n.table_.on_list_entry(p, e.status, e.clock));
+        const table_change change = n.table_.on_list_entry(p, e.status, e.clock);
+        if (change == table_change::unchanged) continue;
+        if (change == table_change::full) {
+          ++not_added;
+          continue;
+        }
+        const peer_record* r = n.table_.find(p);
+        assert(r != nullptr);
+        changes.push_back(peer_change{p, static_cast<std::uint32_t>(r - n.table_.records().data()),
+                                      r->status, change == table_change::added, r->clock});
       }
+      if (!changes.empty()) n.obs_.on_peers_changed(changes);
       warn_not_added("the PEER_LIST of " + n.book_.name(to));
     }
     auto it = rounds.find(op);

@@ -120,17 +120,6 @@ peer_record& peer_table::add(peer_id p, peer_status status, std::uint64_t clock)
   return records_.back();
 }
 
-void peer_table::set(peer_record& r, peer_status status) {
-  if (r.status == status) return;
-  if (status == peer_status::online) {
-    ++online_;
-  } else {
-    assert(online_ > 0);
-    --online_;
-  }
-  r.status = status;
-}
-
 table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t clock) {
   const std::uint32_t at = position_of(p);
   if (at == no_position) {
@@ -144,7 +133,8 @@ table_change peer_table::on_direct(peer_id p, peer_status status, std::uint64_t 
   return table_change::updated;
 }
 
-table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint64_t clock) {
+table_change peer_table::on_list_entry_elsewhere(peer_id p, peer_status status,
+                                                 std::uint64_t clock) {
   const std::uint32_t at = position_of(p);
   if (at == no_position) {
     if (full()) return table_change::full;
@@ -153,8 +143,7 @@ table_change peer_table::on_list_entry(peer_id p, peer_status status, std::uint6
   }
   peer_record& r = records_[at];
   if (clock <= r.clock) return table_change::unchanged;
-  set(r, status);
-  r.clock = stored(clock) & limits::max_clock;  // the mask: 63 bits
+  update(r, status, clock);
   return table_change::updated;
 }
 

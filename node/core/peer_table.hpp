@@ -12,11 +12,14 @@
 // round's time.
 #pragma once
 
+#include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "node/core/address_book.hpp"
+#include "node/protocol/lamport_clock.hpp"  // limits::max_clock
 #include "node/protocol/message.hpp"
 
 namespace eachare {
@@ -44,7 +47,21 @@ class peer_table {
   table_change on_direct(peer_id p, peer_status status, std::uint64_t clock);
   // A PEER_LIST entry for `p`: unknown p is added with the entry's status and clock; known p is
   // updated only when `clock` is strictly greater than the stored clock.
-  table_change on_list_entry(peer_id p, peer_status status, std::uint64_t clock);
+  // Inline for a dense table's known peer, most of a large discovery's ~270 million entries
+  // (a call and the last-found check per entry were a quarter of the update's time).
+  table_change on_list_entry(peer_id p, peer_status status, std::uint64_t clock) {
+    if (p < direct_.size()) {  // direct_ is empty unless the table is dense
+      const std::uint32_t at = direct_[p];
+      if (at != no_position) {
+        peer_record& r = records_[at];
+        if (clock <= r.clock) return table_change::unchanged;
+        last_found_ = at;  // the caller's event looks p up next
+        update(r, status, clock);
+        return table_change::updated;
+      }
+    }
+    return on_list_entry_elsewhere(p, status, clock);
+  }
   // The outcome of a send to `p` (ONLINE after a HELLO went through, OFFLINE after a failed
   // connection). Adds p when unknown. Clock unchanged.
   table_change set_status(peer_id p, peer_status status);
@@ -69,7 +86,23 @@ class peer_table {
 
  private:
   peer_record& add(peer_id p, peer_status status, std::uint64_t clock);
-  void set(peer_record& r, peer_status status);
+  void set(peer_record& r, peer_status status) {
+    if (r.status == status) return;
+    if (status == peer_status::online) {
+      ++online_;
+    } else {
+      assert(online_ > 0);
+      --online_;
+    }
+    r.status = status;
+  }
+  // A newer clock from a PEER_LIST entry: the entry's status and clock (a clock over
+  // limits::max_clock is rejected before it reaches a table; the record keeps 63 bits).
+  void update(peer_record& r, peer_status status, std::uint64_t clock) {
+    set(r, status);
+    r.clock = std::min(clock, limits::max_clock) & limits::max_clock;
+  }
+  table_change on_list_entry_elsewhere(peer_id p, peer_status status, std::uint64_t clock);
 
   static constexpr std::uint32_t no_position = 0xFFFFFFFFu;
   // Up to this many entries there is no index: a lookup scans the records (at most 96 bytes).

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -168,6 +169,15 @@ struct peer_row {
 
 enum class download_outcome : std::uint8_t { completed, failed };
 
+// One change a PEER_LIST made to the table (observer::on_peers_changed).
+struct peer_change {
+  peer_id peer = no_peer;
+  std::uint32_t row = 0;  // the peer's record in the table (peer_table::records() position)
+  peer_status status = peer_status::offline;
+  bool added = false;  // else updated
+  std::uint64_t clock = 0;
+};
+
 class observer {
  public:
   virtual ~observer() = default;
@@ -189,6 +199,19 @@ class observer {
   virtual void on_peer_added(peer_id /*p*/, peer_status /*s*/, std::uint64_t /*clock*/) {}
   // "Atualizando peer <p> status <S>" (printed even when the status did not change).
   virtual void on_peer_updated(peer_id /*p*/, peer_status /*s*/, std::uint64_t /*clock*/) {}
+  // The changes one PEER_LIST made to the table, in list order, once the list is applied: for
+  // each, what on_peer_added / on_peer_updated would have said then, which is what this default
+  // does. An observer with per-node state (the simulator) overrides it to look that state up once
+  // per list: a 5,000-peer discovery reports ~140 million changes.
+  virtual void on_peers_changed(std::span<const peer_change> changes) {
+    for (const peer_change& c : changes) {
+      if (c.added) {
+        on_peer_added(c.peer, c.status, c.clock);
+      } else {
+        on_peer_updated(c.peer, c.status, c.clock);
+      }
+    }
+  }
   // A one-line warning: malformed input, refused DL, failed chunk, ...
   virtual void on_warning(std::string_view /*text*/) {}
 

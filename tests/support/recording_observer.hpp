@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,13 @@ class recording_observer final : public observer {
   void on_peer_updated(peer_id p, peer_status s, std::uint64_t) override {
     add("updated " + name(p) + " " + std::string(to_string(s)));
   }
+  // Each PEER_LIST's changes as reported together (kept apart from events(); the default then
+  // reports each as on_peer_added / on_peer_updated, which events() records).
+  void on_peers_changed(std::span<const peer_change> changes) override {
+    change_lists_.emplace_back(changes.begin(), changes.end());
+    observer::on_peers_changed(changes);
+  }
+  const std::vector<std::vector<peer_change>>& change_lists() const { return change_lists_; }
   void on_warning(std::string_view text) override { add("warning " + std::string(text)); }
 
   void on_peer_listing(const std::vector<peer_row>& rows) override {
@@ -107,7 +115,10 @@ class recording_observer final : public observer {
 
   // --- inspection ---------------------------------------------------------------------------
   const std::vector<std::string>& events() const { return events_; }
-  void clear() { events_.clear(); }
+  void clear() {
+    events_.clear();
+    change_lists_.clear();
+  }
   // Events that start with `prefix`, in order.
   std::vector<std::string> with_prefix(std::string_view prefix) const {
     std::vector<std::string> out;
@@ -135,6 +146,7 @@ class recording_observer final : public observer {
 
   const address_book& book_;
   std::vector<std::string> events_;
+  std::vector<std::vector<peer_change>> change_lists_;
 };
 
 }  // namespace eachare::test

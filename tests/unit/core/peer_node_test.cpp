@@ -327,6 +327,25 @@ TEST(PeerNode, PeerListAddsUnknownUpdatesOnGreaterClockAndSkipsSelf) {
   EXPECT_EQ(h.record(p3).clock, 2u);
   EXPECT_EQ(h.record(p4).clock, 7u);
   EXPECT_EQ(h.node->peers().find(h.node->self()), nullptr);
+  // The list's changes were reported together, in list order, each with its table row; the
+  // sender's own update (a direct message, before the list) was not part of them.
+  const auto row_of = [&](std::string_view a) {
+    return static_cast<std::uint32_t>(h.node->peers().find(h.id(a)) -
+                                      h.node->peers().records().data());
+  };
+  ASSERT_EQ(h.obs.change_lists().size(), 1u);
+  const auto& changes = h.obs.change_lists()[0];
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].peer, h.id(p3));
+  EXPECT_EQ(changes[0].row, row_of(p3));
+  EXPECT_FALSE(changes[0].added);
+  EXPECT_EQ(changes[0].status, peer_status::online);
+  EXPECT_EQ(changes[0].clock, 2u);
+  EXPECT_EQ(changes[1].peer, h.id(p4));
+  EXPECT_EQ(changes[1].row, row_of(p4));
+  EXPECT_TRUE(changes[1].added);
+  EXPECT_EQ(changes[1].status, peer_status::offline);
+  EXPECT_EQ(changes[1].clock, 7u);
 
   h.obs.clear();
   peer_list_body from3;
@@ -336,6 +355,7 @@ TEST(PeerNode, PeerListAddsUnknownUpdatesOnGreaterClockAndSkipsSelf) {
   h.net.deliver_all();
   EXPECT_EQ(h.obs.events(), (strings{"reply 127.0.0.1:9003 PEER_LIST 2", "clock 5",
                                      "updated 127.0.0.1:9003 ONLINE", "get_peers done"}));
+  EXPECT_TRUE(h.obs.change_lists().empty());  // a list that changes nothing reports nothing
   EXPECT_EQ(h.record(p4).status, peer_status::offline);
   EXPECT_EQ(h.record(p2).status, peer_status::online);
   EXPECT_EQ(h.node->operations_in_flight(), 0u);

@@ -701,6 +701,74 @@ TEST(Codec, PeerEntryWrittenInPlaceMatchesAppendForEveryAddressLength) {
   }
 }
 
+TEST(Codec, PeerEntryClocksAreWrittenAsToCharsWritesThemAtEveryWidth) {
+  // write_peer_entry writes a clock below 10^8 eight digits at once (codec_detail::eight_digits)
+  // and copies the significant ones: every clock up to 99,999, the neighbours of every power of
+  // ten, and pseudo-random clocks of every width below 10^8, against std::to_chars.
+  std::vector<std::uint64_t> clocks;
+  for (std::uint64_t c = 0; c < 100'000; ++c) clocks.push_back(c);
+  for (std::uint64_t p = 10; p <= limits::max_clock / 10; p *= 10) {
+    clocks.insert(clocks.end(), {p - 1, p, p + 1, 2 * p - 1, 9 * p + p - 1});
+  }
+  clocks.push_back(limits::max_clock);
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 200'000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    clocks.push_back(x % (std::uint64_t{1} << (1 + i % 27)));  // widths 1 to 9
+  }
+  const std::string address = "10.0.0.1:5000";
+  for (const std::uint64_t clock : clocks) {
+    for (const peer_status status : {peer_status::online, peer_status::offline}) {
+      char digits[24];
+      const char* end = std::to_chars(digits, digits + sizeof digits, clock).ptr;
+      const std::string expected = " " + address + ":" + std::string(to_string(status)) + ":" +
+                                   std::string(static_cast<const char*>(digits), end);
+      std::string written(expected.size() + 8, '#');
+      const char* w = write_peer_entry(written.data(), address, status, clock);
+      ASSERT_EQ(static_cast<std::size_t>(w - written.data()), expected.size()) << clock;
+      ASSERT_EQ(written.substr(0, expected.size()), expected) << clock;
+      ASSERT_EQ(written.substr(expected.size()), std::string(8, '#')) << clock;  // nothing past it
+    }
+  }
+}
+
+TEST(Codec, WideEntriesInARowStopWhereTheSpacingOrTheEntryChanges) {
+  // decode_peer_list runs from one wide entry to the next while a single space separates them;
+  // a run of spaces, a trailing space, an entry off the wide path or a bad entry hands back to
+  // the field cursor. Each line decodes to the same entries as the same list with single
+  // spaces, or fails naming the same entry.
+  const std::string a = "192.168.100.200:40001:ONLINE:12";
+  const std::string b = "192.168.100.201:40002:OFFLINE:3456789";
+  const std::string c = "192.168.100.202:40003:ONLINE:1234567890123";  // clock past 8 digits
+  const std::string d = "h:1:ONLINE:0";                                // short
+  const std::vector<peer_entry> want = {
+      {"192.168.100.200:40001", peer_status::online, 12},
+      {"192.168.100.201:40002", peer_status::offline, 3456789},
+      {"192.168.100.202:40003", peer_status::online, 1234567890123},
+      {"h:1", peer_status::online, 0},
+      {"192.168.100.200:40001", peer_status::online, 12}};
+  const std::string head = "127.0.0.1:9002 5 PEER_LIST 5 ";
+  for (const std::string& list :
+       {a + " " + b + " " + c + " " + d + " " + a, a + "  " + b + " " + c + "   " + d + " " + a,
+        a + " " + b + " " + c + " " + d + " " + a + " ",
+        a + " " + b + " " + c + " " + d + " " + a + "   ",
+        " " + a + " " + b + "  " + c + " " + d + "  " + a + "  "}) {
+    const message m = decode_ok(head + list);
+    EXPECT_EQ(std::get<peer_list_body>(m.body).entries, want) << list;
+  }
+  // A long entry last, ending the line with no space after it.
+  const message last = decode_ok(head + a + " " + c);
+  ASSERT_EQ(std::get<peer_list_body>(last.body).entries.size(), 2u);
+  EXPECT_EQ(std::get<peer_list_body>(last.body).entries[1], want[2]);
+  // A bad third entry between wide ones: the error names entry 3.
+  const decode_status bad =
+      decode_status_of(head + a + " " + b + " " + "192.168.100.202:40003:AWAY:1 " + a + " " + a);
+  EXPECT_EQ(bad.error, decode_error::bad_entry);
+  EXPECT_NE(bad.detail.find("entry 3"), std::string::npos) << bad.detail;
+}
+
 TEST(Codec, PeerEntryBookIdIsNeitherOnTheWireNorCompared) {
   peer_list_body with_id;
   with_id.entries = {{"127.0.0.1:9002", peer_status::online, 4, 17}};
