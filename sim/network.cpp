@@ -336,7 +336,7 @@ void network::free_body(std::uint32_t x) {
     release_text(rt.line);
     rt.packed = false;
     if (rt.ticket != reply_decoder::no_ticket) {  // a reply that was never delivered
-      decoder_->release(rt.ticket);
+      give_back(rt.ticket);
       rt.ticket = reply_decoder::no_ticket;
     }
   }
@@ -778,6 +778,10 @@ void network::handle_request(std::uint32_t x) {
     // The line's size matters only to a bandwidth limit (line_delay); without one the packer
     // leaves the counting to whoever writes the line, off this thread when a decoder does.
     std::size_t* sized = link(to, from).bandwidth_bytes_per_s > 0 ? &bytes : nullptr;
+    if (rt->line.capacity() <= 64 && !spare_packed_.empty()) {
+      rt->line.swap(spare_packed_.back());  // a buffer a delivered reply left
+      spare_packed_.pop_back();
+    }
     if (book_ != nullptr &&
         pack_peer_list(*reply, endpoints_[to].address, *book_, pack_scratch_, rt->line, sized)) {
       rt->packed = true;
@@ -800,6 +804,14 @@ void network::handle_request(std::uint32_t x) {
     job.due_ns = due_ns;
     rt->line = std::string();
     rt->ticket = decoder_->submit(std::move(job));
+  }
+}
+
+void network::give_back(reply_decoder::ticket t) {
+  std::string bytes;
+  decoder_->release(t, bytes);
+  if (spare_packed_.size() < spare_packed_max && bytes.capacity() > 64) {
+    spare_packed_.push_back(std::move(bytes));
   }
 }
 
@@ -831,12 +843,12 @@ void network::handle_reply(std::uint32_t x) {
   const reply_decoder::ticket ticket = rt.ticket;
   rt.ticket = reply_decoder::no_ticket;
   struct release_after {  // the decoder's result stays valid until this returns
-    reply_decoder* decoder;
+    network& net;
     reply_decoder::ticket t;
     ~release_after() {
-      if (t != reply_decoder::no_ticket) decoder->release(t);
+      if (t != reply_decoder::no_ticket) net.give_back(t);
     }
-  } keep{decoder_.get(), ticket};
+  } keep{*this, ticket};
   std::string_view line = rt.line;
   // A packed reply's message stays where it was decoded (the decoder's result, or reply_scratch_):
   // the requester's handler leaves it there, and the next decode into those buffers reuses its

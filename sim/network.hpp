@@ -371,6 +371,11 @@ class network final : private event_handler {
   std::shared_ptr<reply_decoder> decoder_;
   std::uint32_t decode_ahead_entries_ = default_decode_ahead_entries;
   std::string pack_scratch_;  // pack_peer_list's buffer, sized for the widest reply so far
+  // Buffers of packed replies the decoder gave back (reply_decoder::release), reused for the
+  // next packings instead of a new heap block per reply. At most spare_packed_max of them.
+  static constexpr std::size_t spare_packed_max = 1024;
+  std::vector<std::string> spare_packed_;
+  void give_back(reply_decoder::ticket t);  // releases t, keeping its bytes' buffer
   std::string wire_scratch_;  // the line of the event being emitted, when the trace wants lines
   message reply_spare_;       // a node's reply while it is sent (peer_node::on_message)
   std::uint64_t current_message_id_ = 0;

@@ -36,8 +36,14 @@ class reply_decoder {
   // its message may be moved from) until release(t).
   virtual decoded_reply& take(ticket t) = 0;
   // Done with job t, taken or not (a reply that is never delivered: the requester's exchange
-  // ended first).
-  virtual void release(ticket t) = 0;
+  // ended first). The job's bytes go back into `bytes` (emptied, its capacity kept), for the
+  // caller's next packing: a new buffer for each packed reply was most of the simulation
+  // thread's allocation in a large discovery.
+  virtual void release(ticket t, std::string& bytes) = 0;
+  void release(ticket t) {
+    std::string dropped;
+    release(t, dropped);
+  }
 };
 
 }  // namespace eachare::sim

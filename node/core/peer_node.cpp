@@ -610,7 +610,11 @@ struct peer_node::impl {
       // One scratch per thread, not per node: a simulation holds thousands of nodes.
       thread_local std::vector<peer_change> changes;
       changes.clear();
-      for (const peer_entry& e : std::get<peer_list_body>(m->body).entries) {
+      const auto& entries = std::get<peer_list_body>(m->body).entries;
+      const peer_entry* const end = entries.data() + entries.size();
+      for (const peer_entry* at = entries.data(); at != end; ++at) {
+        const peer_entry& e = *at;
+        if (end - at > 12) __builtin_prefetch(at + 12);
         // Interned first: an id compare is cheaper than a string compare with our own address.
         // A transport that shares our book gives each entry its id there (peer_entry::book_id:
         // the simulator, which wrote the line from those ids); decoded elsewhere it is

@@ -106,7 +106,7 @@ decoded_reply& decode_thread::take(ticket t) {
   return *s.out;
 }
 
-void decode_thread::release(ticket t) {
+void decode_thread::release(ticket t, std::string& bytes) {
   std::unique_lock<std::mutex> lock(mutex_);
   job_slot& s = *slots_[t];
   if (s.st == state::running) done_.wait(lock, [&s] { return s.st == state::done; });
@@ -120,6 +120,8 @@ void decode_thread::release(ticket t) {
     spare_.push_back(s.out);
     s.out = nullptr;
   }
+  s.job.bytes.clear();  // the helper is done with it (it waited above if it was on it)
+  bytes.swap(s.job.bytes);
   s.job = packed_reply{};
   s.st = state::free;
   ++s.gen;

@@ -35,7 +35,8 @@ class decode_thread final : public reply_decoder {
 
   ticket submit(packed_reply job) override;
   decoded_reply& take(ticket t) override;
-  void release(ticket t) override;
+  using reply_decoder::release;
+  void release(ticket t, std::string& bytes) override;
 
   // What the helper did and what the simulation thread had to do itself (for benchmarks).
   struct counters {

@@ -86,7 +86,11 @@ TEST(DecodeThread, EveryResultIsTheInlineDecodeWhateverOrderTheyAreTakenIn) {
     for (const int j : order) {
       const auto t = tickets[static_cast<std::size_t>(j)];
       set.expect_result(j, decoder.take(t));
-      decoder.release(t);
+      // The job's bytes come back empty, with their buffer, for the next packing.
+      std::string bytes = "what the caller had";
+      decoder.release(t, bytes);
+      EXPECT_TRUE(bytes.empty()) << j;
+      EXPECT_GE(bytes.capacity(), set.packed[static_cast<std::size_t>(j)].size()) << j;
     }
     const auto st = decoder.stats();
     EXPECT_EQ(st.submitted, 300u);
