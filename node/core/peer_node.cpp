@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -193,18 +194,27 @@ struct peer_node::impl {
   // ------------------------------------------------------------------------------------------
   // Events and table updates.
 
-  void emit_change(peer_id p, table_change change) {
-    if (change == table_change::unchanged) return;
+  // What an update of p's record did, as observers are told it; nothing when it changed nothing
+  // (`full` is counted for warn_not_added).
+  std::optional<peer_change> change_of(peer_id p, table_change change) {
+    if (change == table_change::unchanged) return std::nullopt;
     if (change == table_change::full) {
       ++not_added;
-      return;
+      return std::nullopt;
     }
     const peer_record* r = n.table_.find(p);
     assert(r != nullptr);
-    if (change == table_change::added) {
-      n.obs_.on_peer_added(p, r->status, r->clock);
+    return peer_change{p, static_cast<std::uint32_t>(r - n.table_.records().data()), r->status,
+                       change == table_change::added, r->clock};
+  }
+
+  void emit_change(peer_id p, table_change change) {
+    const std::optional<peer_change> c = change_of(p, change);
+    if (!c) return;
+    if (c->added) {
+      n.obs_.on_peer_added(p, c->status, c->clock);
     } else {
-      n.obs_.on_peer_updated(p, r->status, r->clock);
+      n.obs_.on_peer_updated(p, c->status, c->clock);
     }
   }
 
@@ -622,19 +632,13 @@ struct peer_node::impl {
         assert(e.book_id == no_book_id || n.book_.name(e.book_id) == e.address);
         const peer_id p = e.book_id != no_book_id ? e.book_id : n.book_.intern(e.address);
         if (p == n.self_) continue;
-        const table_change change = n.table_.on_list_entry(p, e.status, e.clock);
-        if (change == table_change::unchanged) continue;
-        if (change == table_change::full) {
-          ++not_added;
-          continue;
+        if (const auto c = change_of(p, n.table_.on_list_entry(p, e.status, e.clock))) {
+          changes.push_back(*c);
         }
-        const peer_record* r = n.table_.find(p);
-        assert(r != nullptr);
-        changes.push_back(peer_change{p, static_cast<std::uint32_t>(r - n.table_.records().data()),
-                                      r->status, change == table_change::added, r->clock});
       }
       if (!changes.empty()) n.obs_.on_peers_changed(changes);
-      warn_not_added("the PEER_LIST of " + n.book_.name(to));
+      // The source's text only when there is something to warn about: not a string per reply.
+      if (not_added != 0) warn_not_added("the PEER_LIST of " + n.book_.name(to));
     }
     auto it = rounds.find(op);
     if (it == rounds.end()) return;  // a late reply after the round's deadline

@@ -467,10 +467,10 @@ bool decode_peer_list(field_cursor& fields, message_body& body, const failure& f
       // The entry ends at a space or at the line's end. While the next entry starts right after
       // that space (entries one space apart, as every sender writes them) and is wide too, go on
       // from here without the cursor: its space skipping was a twentieth of a large list's
-      // decoding.
+      // decoding. A second space is no wide entry (no host), so a run of spaces ends it too.
       std::size_t at = bytes;
       ++used;
-      while (at + 1 < rest.size() && rest[at + 1] != ' ' && used < limits::max_peer_list_entries) {
+      while (at + 1 < rest.size() && used < limits::max_peer_list_entries) {
         const std::size_t next = at + 1;
         if (!decode_wide_peer_entry(std::string_view(rest.data() + next, rest.size() - next),
                                     next_slot(list.entries, used), bytes)) {

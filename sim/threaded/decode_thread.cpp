@@ -120,8 +120,9 @@ void decode_thread::release(ticket t, std::string& bytes) {
     spare_.push_back(s.out);
     s.out = nullptr;
   }
-  s.job.bytes.clear();  // the helper is done with it (it waited above if it was on it)
-  bytes.swap(s.job.bytes);
+  // Back to the caller, emptied, its buffer kept (the helper waited above if it was on it).
+  bytes = std::move(s.job.bytes);
+  bytes.clear();
   s.job = packed_reply{};
   s.st = state::free;
   ++s.gen;
